@@ -1,0 +1,203 @@
+"""The command line: a thin shell over :func:`auditor.engine.audit` and the renderers.
+
+Exit codes (also in ``auditor --help`` and the README):
+
+  0  the audit completed (and any gate passed)
+  1  a gate failed (--fail-under, per-area minimums, --fail-on-regression)
+  2  usage or configuration error
+  3  PATH is not a readable git repository (missing, not a repository, refused by
+     git's ownership check, or a git directory outside PATH)
+  4  the repository could not be read to the end (corrupt objects, time limit)
+  70 internal error (a bug: please report it)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from auditor import __version__
+
+EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_NOT_A_REPO, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0   audit completed
+  1   a quality gate failed
+  2   usage or configuration error
+  3   PATH is not a readable git repository
+  4   the repository could not be read to the end
+  70  internal error (a bug)
+"""
+
+
+def _fail(code: int, message: str) -> None:
+    """One line on stderr, then exit: bad input never yields a traceback."""
+    from auditor.render.escape import terminal
+
+    click.echo(f"auditor: error: {terminal(message, 500)}", err=True)
+    sys.exit(code)
+
+
+class _Group(click.Group):
+    def main(self, *args, **kwargs):  # noqa: D401 - click hook
+        kwargs.setdefault("standalone_mode", True)
+        try:
+            return super().main(*args, **kwargs)
+        except SystemExit:
+            raise
+        except KeyboardInterrupt:
+            _fail(130, "interrupted")
+        except Exception as exc:  # noqa: BLE001 - last line of defence: one line, never a traceback
+            if os.environ.get("AUDITOR_DEBUG"):
+                raise
+            _fail(EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for details)")
+
+
+@click.group(cls=_Group, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditor")
+def main() -> None:
+    """Audit how a software team works, read from its git repository."""
+
+
+@main.command("audit", epilog=EXIT_CODES_HELP)
+@click.argument("path", required=False)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Audit date (default: today, UTC).")
+@click.option("--rev", default="HEAD", show_default=True, help="Revision to audit.")
+@click.option("--max-commits", type=click.IntRange(min=1), help="Read at most N commits of history.")
+@click.option("--since", metavar="DATE", help="Read history since DATE only (YYYY-MM-DD).")
+@click.option("--select", multiple=True, metavar="ID", help="Run only rules with this ID or prefix (repeatable).")
+@click.option("--ignore", multiple=True, metavar="ID", help="Skip rules with this ID or prefix (repeatable).")
+@click.option("--timings", is_flag=True, help="Include time taken in the output (makes it non-reproducible).")
+@click.option("--demo", is_flag=True, help="Audit the bundled demo repository.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
+def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, select, ignore, timings, demo, quiet):
+    """Audit the repository at PATH (default: the current directory, or the bundled demo
+    outside a repository). PATH may also be a git URL; it is cloned bare into a
+    temporary directory and removed afterwards."""
+    from auditor import clock
+    from auditor.engine import AuditOptions, audit
+    from auditor.gitio import GitError, is_url
+
+    try:
+        when = clock.parse(as_of) if as_of else clock.today()
+    except ValueError as exc:
+        _fail(EXIT_USAGE, str(exc))
+    if since:
+        try:
+            clock.parse(since)
+        except ValueError:
+            _fail(EXIT_USAGE, f"--since expects a date as YYYY-MM-DD, got {since!r}")
+    options = AuditOptions(rev=rev, max_commits=max_commits, since=since, select=select, ignore=ignore)
+
+    demo_dir = None
+    target = path
+    if demo or (path is None and not _inside_repository(Path.cwd())):
+        demo_dir = tempfile.mkdtemp(prefix="auditor-demo-")
+        target = str(_build_demo(Path(demo_dir)))
+        if not quiet:
+            click.echo("auditor: no git repository here; auditing the bundled demo "
+                       "(a solo Next.js SaaS rebuilt from the seed audit). Pass PATH to audit yours.", err=True)
+    elif target is None:
+        target = "."
+    if not is_url(str(target)) and str(target).startswith("-"):
+        _fail(EXIT_USAGE, f"invalid PATH {target!r}")
+    try:
+        result = audit(target, as_of=when, options=options)
+    except GitError as exc:
+        code = EXIT_NOT_A_REPO if exc.kind in (GitError.NOT_A_REPOSITORY, GitError.UNSAFE_OWNERSHIP,
+                                               GitError.UNSUPPORTED, GitError.GIT_MISSING) else \
+            EXIT_USAGE if exc.kind == GitError.BAD_REVISION else EXIT_UNREADABLE
+        _fail(code, str(exc))
+    finally:
+        if demo_dir:
+            import shutil
+            shutil.rmtree(demo_dir, ignore_errors=True)
+
+    if fmt == "json":
+        from auditor.render.json_report import render_json
+        text = render_json(result, timings=timings)
+    else:
+        from auditor.render.markdown import render_markdown
+        text = render_markdown(result, timings=timings)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def _inside_repository(cwd: Path) -> bool:
+    from auditor.gitio import GitError, Workspace, discover
+
+    ws = Workspace.create()
+    try:
+        discover(cwd, ws)
+        return True
+    except GitError as exc:
+        # Anything but "not a repository" is a real problem the audit should report.
+        return exc.kind != GitError.NOT_A_REPOSITORY
+    finally:
+        ws.cleanup()
+
+
+def _build_demo(dest: Path) -> Path:
+    from auditor.fixture import build, scenario_path
+
+    return build(scenario_path("seed003"), dest / "sms-food-delivery")
+
+
+@main.group("rules")
+def rules_group() -> None:
+    """List the rules and read their documentation."""
+
+
+@rules_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_list(fmt: str) -> None:
+    """List every rule with its ID, area and title."""
+    from auditor.rule import load_rules
+
+    classes, problems = load_rules()
+    for p in problems:
+        click.echo(f"auditor: warning: rule pack {p.pack}: {p.message}", err=True)
+    if fmt == "json":
+        import json
+        click.echo(json.dumps([{"id": c.rule_id(), "area": c.area, "title": c.title(), "pack": c.pack,
+                                "effort": c.effort.value} for c in classes], indent=2))
+        return
+    width = max((len(c.area) for c in classes), default=4)
+    for c in classes:
+        click.echo(f"{c.rule_id():8} {c.area:{width}}  {c.title()}")
+
+
+@rules_group.command("explain")
+@click.argument("rule_id")
+def rules_explain(rule_id: str) -> None:
+    """Print a rule's documentation."""
+    from auditor.rule import RETIRED, load_rules
+
+    classes, _ = load_rules()
+    by_id = {c.rule_id(): c for c in classes}
+    wanted = rule_id.upper()
+    if wanted in RETIRED:
+        click.echo(f"{wanted} was retired; it is now {RETIRED[wanted]}.", err=True)
+        wanted = RETIRED[wanted]
+    cls = by_id.get(wanted)
+    if cls is None:
+        _fail(EXIT_USAGE, f"no rule {rule_id!r} (see `auditor rules list`)")
+    docs = cls.docs()
+    click.echo(f"{cls.rule_id()}: {cls.title()}\n")
+    click.echo(f"Area: {cls.area}    Effort: {cls.effort.label}    Pack: {cls.pack}")
+    if cls.limits_doc():
+        click.echo(f"Thresholds: {cls.limits_doc()}")
+    for heading, body in docs.items():
+        if not body:
+            continue
+        click.echo(f"\n{heading if heading != 'summary' else 'What it checks'}\n{body}")

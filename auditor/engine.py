@@ -1,0 +1,178 @@
+"""The audit pipeline: open the repository → collect facts → run rules → score.
+
+:func:`audit` is the library call the CLI, the GitHub Action and tests all use.
+It returns an :class:`AuditResult`; rendering is a separate step.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+from auditor import facts as facts_mod
+from auditor.areas import AREAS
+from auditor.clock import AsOf
+from auditor.facts import Facts, FactUnavailable
+from auditor.facts import standard as _standard  # noqa: F401 - registers the built-in providers
+from auditor.facts.tree import FileTree
+from auditor.gitio import Git, GitError, Workspace, build_shim, clone_url, discover, is_url
+from auditor.model import AuditResult, Finding, Outcome, RepositoryInfo
+from auditor.rule import LoadProblem, Rule, load_rules
+from auditor.scoring import score_areas
+
+
+@dataclass
+class AuditOptions:
+    """How to read the repository and which rules to run."""
+
+    rev: str = "HEAD"
+    window: int = 1000                 # commits kept in full for rules that quote them
+    size_window: int = 300             # newest commits whose line counts are read
+    max_commits: int | None = None
+    since: str | None = None
+    timeout: float = 300.0             # per git call
+    select: Sequence[str] = ()         # rule IDs or prefixes; empty = all
+    ignore: Sequence[str] = ()
+    thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+    declared: dict[str, Any] = field(default_factory=dict)
+    waivers: dict[str, str] = field(default_factory=dict)   # rule ID -> reason
+    progress: Callable[[int], None] | None = None
+    is_shallow: bool = False
+
+
+def _selected(rule_id: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
+    if select and not any(rule_id.startswith(s) for s in select):
+        return False
+    return not any(rule_id.startswith(i) for i in ignore)
+
+
+def run_rule(rule: Rule, facts: Facts) -> Finding:
+    """Evaluate one rule; a missing fact skips it, an exception becomes an error finding."""
+    kwargs: dict[str, Any] = {}
+    for name in rule.fact_names():
+        if name == "thresholds":
+            kwargs[name] = rule.limits
+            continue
+        try:
+            kwargs[name] = facts.get(name)
+        except FactUnavailable as exc:
+            return rule.skip(f"not determinable from the repository: {exc}")
+    try:
+        finding = rule.check(**kwargs)
+    except Exception as exc:  # noqa: BLE001 - a failing rule is recorded, the audit goes on
+        return rule._finding(Outcome.ERROR, f"the rule failed: {type(exc).__name__}: {str(exc)[:200]}")
+    if not isinstance(finding, Finding):
+        return rule._finding(Outcome.ERROR, f"the rule returned {type(finding).__name__}, not a Finding")
+    return finding
+
+
+def evaluate(rule_classes: Sequence[type[Rule]], facts: Facts, options: AuditOptions) -> list[Finding]:
+    findings = []
+    for cls in rule_classes:
+        if not _selected(cls.rule_id(), options.select, options.ignore):
+            continue
+        finding = run_rule(cls(options.thresholds.get(cls.rule_id())), facts)
+        reason = options.waivers.get(cls.rule_id())
+        if reason and finding.outcome is Outcome.FAIL:
+            from dataclasses import replace
+            finding = replace(finding, waived=reason)
+        findings.append(finding)
+    return findings
+
+
+def audit(target: str | Path = ".", *, as_of: AsOf, options: AuditOptions | None = None,
+          rules: Sequence[type[Rule]] | None = None) -> AuditResult:
+    """Audit the repository at ``target`` (a path or a git URL) as of ``as_of``."""
+    options = options or AuditOptions()
+    started = time.perf_counter()
+    ws = Workspace.create()
+    tree: FileTree | None = None
+    try:
+        target_s = str(target)
+        if is_url(target_s):
+            local = clone_url(target_s, ws)
+            display = target_s.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+        else:
+            local = Path(target_s)
+            display = None
+        source = discover(local, ws)
+        options.is_shallow = source.is_shallow
+        git = build_shim(source, ws, timeout=options.timeout)
+        rev = _resolve(git, options.rev)
+        tree = FileTree.from_git(git, rev) if rev else FileTree(entries={})
+        if display is None:
+            display = source.display_name
+        repo = RepositoryInfo(
+            name=display, revision=rev or "", revision_date=_commit_date(git, rev) if rev else None,
+            ref=options.rev if options.rev != "HEAD" else (source.head_ref or "HEAD"),
+            default_branch=(source.head_ref or "").removeprefix("refs/heads/") or None,
+            is_shallow=source.is_shallow, is_bare=source.work_tree is None,
+        )
+        facts = Facts(_git=git, _rev=rev, _options=options, tree=tree, repo=repo, as_of=as_of,
+                      declared=dict(options.declared))
+        if rules is None:
+            rules, problems = load_rules()
+        else:
+            problems = []
+        findings = evaluate(rules, facts, options)
+        areas, overall, maturity = score_areas(findings, AREAS, options.weights)
+        from auditor.context import build_context
+        context = build_context(facts, areas)
+        method = {
+            "revision": rev or "",
+            "rules_run": len(findings),
+            "rules_skipped": sorted((f.rule_id, f.message) for f in findings if f.outcome is Outcome.SKIP),
+            "rules_errored": sorted((f.rule_id, f.message) for f in findings if f.outcome is Outcome.ERROR),
+            "rule_packs": sorted({c.pack for c in rules}),
+            "load_problems": [(p.pack, p.message) for p in problems],
+            "facts_unavailable": sorted(facts.unavailable.items()),
+            "unread_files": sorted(tree.unread.items())[:50],
+            "limits": _limits(options),
+            "seconds": round(time.perf_counter() - started, 2),
+            "git_calls": len(git.calls),
+        }
+        return AuditResult(repository=repo, as_of=as_of.date, areas=tuple(areas), maturity=maturity,
+                           overall=overall, tool_version=__version__,
+                           rules_run=tuple(f.rule_id for f in findings), context=context, method=method)
+    finally:
+        if tree is not None:
+            tree.close()
+        ws.cleanup()
+
+
+def _resolve(git: Git, rev: str) -> str | None:
+    """The commit hash of ``rev``, or None for a repository without commits."""
+    if rev.startswith("-"):
+        raise GitError(GitError.BAD_REVISION, f"invalid revision {rev!r}")
+    out = git.run("rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}", check=False)
+    sha = out.decode("ascii", "replace").strip()
+    if sha:
+        return sha
+    if rev == "HEAD":
+        # HEAD that resolves to nothing: a repository with no commits yet.
+        any_ref = git.run("for-each-ref", "--count=1", "--format=%(objectname)", "refs/heads").strip()
+        if not any_ref:
+            return None
+    raise GitError(GitError.BAD_REVISION, f"unknown revision {rev!r}")
+
+
+def _commit_date(git: Git, rev: str) -> str:
+    out = git.run("show", "-s", "--no-show-signature", "--format=%cs", rev, "--").decode().strip()
+    return out
+
+
+def _limits(options: AuditOptions) -> list[str]:
+    out = []
+    if options.max_commits:
+        out.append(f"history limited to the newest {options.max_commits} commits (--max-commits)")
+    if options.since:
+        out.append(f"history limited to commits since {options.since} (--since)")
+    return out
+
+
+__all__ = ["AuditOptions", "audit", "evaluate", "run_rule", "facts_mod", "LoadProblem", "GitError"]

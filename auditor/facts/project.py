@@ -1,0 +1,114 @@
+"""What kind of project this is: deployed service or web app, library, CLI, docs-only, monorepo.
+
+Applicability follows from it (monitoring does not apply to a library). A kind
+declared in the configuration wins over the observed one, and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from auditor.facts import paths as P
+from auditor.model import Evidence
+
+SERVICE_MARKERS = (
+    "Dockerfile", "docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml", "Procfile",
+    "vercel.json", "netlify.toml", "fly.toml", "render.yaml", "app.yaml", "serverless.yml", "amplify.yml",
+    "next.config.js", "next.config.mjs", "next.config.ts", "nuxt.config.ts", "manage.py", "wsgi.py", "asgi.py",
+    "railway.json", "railway.toml", "firebase.json", "wrangler.toml", "Chart.yaml", "heroku.yml", "app.json",
+)
+WEB_FRAMEWORKS = {"next", "nuxt", "express", "fastify", "koa", "@nestjs/core", "django", "flask", "fastapi",
+                  "rails", "sinatra", "laravel/framework", "symfony/symfony", "github.com/gin-gonic/gin",
+                  "github.com/labstack/echo/v4", "actix-web", "axum", "rocket",
+                  "org.springframework.boot:spring-boot-starter-web", "remix", "@remix-run/node", "@sveltejs/kit",
+                  "gunicorn", "uvicorn", "starlette", "hono", "@angular/core", "react-dom", "vue"}
+
+
+@dataclass(frozen=True)
+class Project:
+    """The project's kind, with the evidence it was decided from."""
+
+    kind: str                        # "service", "library", "cli", "docs", "monorepo", "empty", "unknown"
+    deployed: bool                   # runs somewhere users reach (so monitoring applies)
+    evidence: tuple[Evidence, ...] = ()
+    components: tuple[str, ...] = ()  # monorepo packages
+    ecosystems: tuple[str, ...] = ()
+    declared: bool = False
+    source_files: int = 0
+    test_files: int = 0
+    doc_files: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def label(self) -> str:
+        return {"service": "deployed service or web application", "library": "library", "cli": "command-line tool",
+                "docs": "documentation-only repository", "monorepo": "monorepo", "empty": "empty repository",
+                "unknown": "project of undetermined kind"}[self.kind]
+
+
+def classify_project(tree, manifests, ci, declared: dict | None = None) -> Project:
+    """Decide the project's kind from markers in the tree and its manifests."""
+    declared = declared or {}
+    src = [p for p in tree.paths if P.is_source(p)]
+    tests = [p for p in tree.paths if P.is_test(p) and not P.is_vendored(p)]
+    docs = [p for p in tree.paths if P.is_doc(p)]
+    ecosystems = tuple(manifests.ecosystems) if manifests else ()
+    counts = dict(source_files=len(src), test_files=len(tests), doc_files=len(docs), ecosystems=ecosystems)
+    if declared.get("kind"):
+        kind = declared["kind"]
+        return Project(kind=kind, deployed=declared.get("deployed", kind == "service"), declared=True,
+                       evidence=(Evidence(note=f"declared in configuration: {kind}"),), **counts)
+    if not tree.paths:
+        return Project(kind="empty", deployed=False, **counts)
+
+    evidence: list[Evidence] = []
+    service_hits = [p for p in tree.paths if p.rsplit("/", 1)[-1] in SERVICE_MARKERS and not P.is_vendored(p)]
+    deploy_cfg = [c.path for c in getattr(ci, "deploy_platforms", ())] if ci else []
+    deps = {d.name for d in manifests.dependencies if not d.dev} if manifests else set()
+    frameworks = sorted(deps & WEB_FRAMEWORKS)
+    deploy_stage = bool(ci and ci.stage_map().get("deploy"))
+
+    # Several package manifests in separate top-level folders make a monorepo.
+    roots = sorted({m.path.rsplit("/", 1)[0] for m in (manifests.manifests if manifests else ())
+                    if "/" in m.path and not P.is_vendored(m.path) and not P.is_test(m.path)})
+    components = tuple(r for r in roots if r.count("/") <= 2)
+    if len(components) >= 3 or any(tree.exists(p) for p in ("pnpm-workspace.yaml", "lerna.json", "nx.json",
+                                                              "turbo.json", "go.work")):
+        for marker in ("pnpm-workspace.yaml", "lerna.json", "nx.json", "turbo.json", "go.work"):
+            if tree.exists(marker):
+                evidence.append(Evidence(path=marker, note="workspace configuration"))
+        evidence += [Evidence(path=c, note="package") for c in components[:8]]
+        deployed = bool(service_hits or deploy_cfg or frameworks or deploy_stage)
+        return Project(kind="monorepo", deployed=deployed, evidence=tuple(evidence), components=components, **counts)
+
+    if service_hits or deploy_cfg or frameworks or deploy_stage:
+        evidence += [Evidence(path=p, note="deployment or runtime configuration") for p in (service_hits + deploy_cfg)[:6]]
+        evidence += [Evidence(note=f"web framework dependency: {f}") for f in frameworks[:4]]
+        if deploy_stage:
+            evidence.append(Evidence(note="a CI job deploys"))
+        return Project(kind="service", deployed=True, evidence=tuple(evidence), **counts)
+
+    if not src and docs:
+        return Project(kind="docs", deployed=False, evidence=(Evidence(note=f"{len(docs)} documents, no source code"),),
+                       **counts)
+
+    cli_markers = []
+    for m in (manifests.manifests if manifests else ()):
+        text = tree.read_text(m.path) or ""
+        if m.path.endswith("package.json") and '"bin"' in text:
+            cli_markers.append(m.path)
+        if m.path.endswith("pyproject.toml") and ("[project.scripts]" in text or "[tool.poetry.scripts]" in text):
+            cli_markers.append(m.path)
+        if m.path.endswith("Cargo.toml") and "[[bin]]" in text:
+            cli_markers.append(m.path)
+    if tree.glob("cmd/*/main.go") or any(p.endswith("__main__.py") for p in src):
+        cli_markers += tree.glob("cmd/*/main.go")[:2] + [p for p in src if p.endswith("__main__.py")][:1]
+    if cli_markers:
+        return Project(kind="cli", deployed=False,
+                       evidence=tuple(Evidence(path=p, note="declares a command-line entry point") for p in cli_markers[:4]),
+                       **counts)
+    if manifests and manifests.manifests:
+        return Project(kind="library", deployed=False,
+                       evidence=tuple(Evidence(path=m.path, note="package manifest without deployment configuration")
+                                      for m in manifests.manifests[:3]), **counts)
+    return Project(kind="unknown", deployed=False, **counts)

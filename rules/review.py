@@ -1,0 +1,252 @@
+"""Code review process: how changes reach the default branch, and what guides reviewers."""
+
+from __future__ import annotations
+
+from auditor.facts import history as H
+from auditor.facts.tree import line_of
+from auditor.model import Aspect, Effort, Evidence, Measure, Signal
+from auditor.rule import Rule
+
+CODEOWNERS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
+PR_TEMPLATES = (
+    ".github/PULL_REQUEST_TEMPLATE.md", ".github/pull_request_template.md", "PULL_REQUEST_TEMPLATE.md",
+    "pull_request_template.md", "docs/PULL_REQUEST_TEMPLATE.md", "docs/pull_request_template.md",
+    ".github/PULL_REQUEST_TEMPLATE/*.md", ".gitlab/merge_request_templates/*.md", ".azuredevops/pull_request_template.md",
+)
+PLATFORM_QUESTIONS = (
+    "Branch protection on the default branch (required reviews, required status checks)",
+    "Pull-request approvals and review turnaround on the hosting platform",
+)
+
+
+def commit_ref(c: H.Commit, note: str | None = None) -> Evidence:
+    return Evidence(commit=c.hash, date=c.date, note=note or c.subject[:120])
+
+
+class REV001(Rule):
+    """Changes reach the default branch through reviewed merges.
+
+    Reads the first-parent line of the audited revision — the commits that landed
+    on the default branch — and counts those that arrived as a merged pull or
+    merge request (GitHub merge commits and squash merges, GitLab ``See merge
+    request``, Gerrit ``Change-Id``/``Reviewed-on``, ``Reviewed-by`` trailers)
+    against those pushed directly.
+
+    ## Why it matters
+    Direct pushes skip the second pair of eyes that catches bugs and spreads knowledge of the code.
+
+    ## How to fix
+    Protect the default branch and merge every change through a pull request with at least one approving review.
+    Enable branch protection with a required review, and add a pull-request template so reviews have a checklist.
+    """
+
+    area = "review"
+    effort = Effort.WEEK
+    weight = 2.0
+    aspect = Aspect.IMPLEMENTATION
+    thresholds = {"window": 100, "reviewed_share_min": 0.7}
+
+    def check(self, history, thresholds):
+        window = int(thresholds["window"])
+        line = history.mainline(window)
+        if len(line) < 5:
+            return self.skip(f"insufficient history: {len(line)} commits on the default branch's first-parent line")
+        reviewed = [i for i in line if history.flags[i] & H.REVIEWED]
+        share = len(reviewed) / len(line)
+        direct = len(line) - len(reviewed)
+        merges = sum(1 for i in line if history.flags[i] & H.MERGE)
+        win = f"last {len(line)} commits on the default branch"
+        measures = [Measure("reviewed share", round(share, 2), "%", thresholds["reviewed_share_min"], win),
+                    Measure("direct commits", direct, "commits", window=win),
+                    Measure("merge commits", merges, "commits", window=win)]
+        kinds = []
+        for flag, label in ((H.PR_MERGE, "GitHub pull-request merges"), (H.SQUASH_PR, "squash-merged pull requests"),
+                            (H.MR_MERGE, "GitLab merge requests"), (H.GERRIT, "Gerrit reviews"),
+                            (H.REVIEW_TRAILER, "Reviewed-by trailers")):
+            n = sum(1 for i in line if history.flags[i] & flag)
+            if n:
+                kinds.append(f"{n} {label}")
+        examples = [c for c in history.recent if c.flags & H.MAINLINE and c.flags & H.REVIEWED][:3]
+        direct_examples = history.examples.get("direct", [])[:3]
+        observations = []
+        if kinds:
+            observations.append("Merge strategy observed: " + ", ".join(kinds) + ".")
+        if share >= thresholds["reviewed_share_min"]:
+            return self.passed(f"{len(reviewed)} of {len(line)} commits on the default branch arrived through "
+                               "reviewed merges", signal=Signal.OBSERVED, measures=measures,
+                               evidence=[commit_ref(c) for c in examples], observations=observations,
+                               not_determinable=PLATFORM_QUESTIONS)
+        return self.failed(f"{direct} of {len(line)} commits on the default branch were direct commits",
+                           measures=measures, evidence=[commit_ref(c, "direct commit: " + c.subject[:100])
+                                                        for c in direct_examples],
+                           observations=observations,
+                           missing=("Pull-request workflow for every change", "Required reviewers (number and role)",
+                                    "Merge strategy (squash, rebase, merge commit)"),
+                           not_determinable=PLATFORM_QUESTIONS)
+
+
+class REV002(Rule):
+    """Ownership of the code is declared in CODEOWNERS.
+
+    Looks for ``CODEOWNERS`` at the root, in ``.github/``, ``docs/`` or ``.gitlab/``
+    and measures what share of the tree its patterns cover.
+
+    ## Why it matters
+    Without declared owners, reviews are requested from whoever is at hand and no one is accountable for an area.
+
+    ## How to fix
+    Add `.github/CODEOWNERS` mapping each top-level directory to the people or team that review it.
+    """
+
+    area = "review"
+    effort = Effort.HOUR
+    aspect = Aspect.DOCUMENTATION
+    thresholds = {"coverage_min": 0.5}
+
+    def check(self, tree, thresholds):
+        path = tree.first(*CODEOWNERS)
+        if not path:
+            return self.failed("no CODEOWNERS file", missing=("Code owners per directory (CODEOWNERS)",))
+        text = tree.read_text(path) or ""
+        patterns = []
+        for line in text.splitlines():
+            line = line.strip()
+            if line and not line.startswith("#") and len(line.split()) >= 2:
+                patterns.append(line.split()[0])
+        covered = _covered(tree.paths, patterns)
+        share = covered / len(tree.paths) if tree.paths else 0.0
+        measures = [Measure("tree covered by CODEOWNERS", round(share, 2), "%", thresholds["coverage_min"]),
+                    Measure("owner rules", len(patterns))]
+        if share >= thresholds["coverage_min"]:
+            return self.passed(f"{path} assigns owners to {covered} of {len(tree.paths)} files",
+                               signal=Signal.DOCUMENTED, evidence=[Evidence(path=path)], measures=measures)
+        return self.failed(f"{path} covers only {covered} of {len(tree.paths)} files",
+                           evidence=[Evidence(path=path)], measures=measures,
+                           missing=("Owners for the rest of the tree",))
+
+
+def _covered(paths, patterns) -> int:
+    import fnmatch
+    import re
+
+    rxs = []
+    for p in patterns[:500]:
+        anchored = p.startswith("/")
+        p = p.lstrip("/")
+        if p.endswith("/"):
+            p += "**"
+        if "/" not in p.rstrip("*"):
+            anchored = False
+        rx = fnmatch.translate(p).replace(".*", ".*")
+        rxs.append(re.compile(rx if anchored else r"(?:.*/)?" + rx))
+        if not p.endswith("**") and "." not in p.rsplit("/", 1)[-1]:
+            rxs.append(re.compile((r"" if anchored else r"(?:.*/)?") + re.escape(p.rstrip("/")) + r"/.*"))
+    if "*" in patterns:
+        return len(paths)
+    return sum(1 for path in paths if any(rx.match(path) for rx in rxs))
+
+
+class REV003(Rule):
+    """Pull requests follow a template with a review checklist.
+
+    Looks for pull- or merge-request templates and counts their checklist items.
+
+    ## Why it matters
+    A template turns "looks good to me" into a review against the team's standards — tests, docs, risk.
+
+    ## How to fix
+    Add `.github/PULL_REQUEST_TEMPLATE.md` with a summary, a testing section and the Definition of Done as a checklist.
+    """
+
+    area = "review"
+    effort = Effort.HOUR
+    aspect = Aspect.DOCUMENTATION
+
+    def check(self, tree):
+        found = tree.glob(*PR_TEMPLATES)
+        if not found:
+            return self.failed("no pull-request or merge-request template",
+                               missing=("Pull-request template", "Review checklist (code quality, tests, docs, security)"))
+        evidence, items = [], 0
+        for p in found[:5]:
+            text = tree.read_text(p) or ""
+            n = text.count("- [ ]") + text.count("- [x]") + text.count("* [ ]")
+            items += n
+            evidence.append(Evidence(path=p, line=line_of(text, "- [ ]"), note=f"{n} checklist items"))
+        if items:
+            return self.passed(f"pull-request template with {items} checklist items", signal=Signal.DOCUMENTED,
+                               evidence=evidence, measures=[Measure("checklist items", items)])
+        return self.passed("pull-request template without a checklist", signal=Signal.AD_HOC, evidence=evidence,
+                           observations=("The template has no `- [ ]` checklist for reviewers to tick.",))
+
+
+class REV004(Rule):
+    """Code standards are enforced by linters and formatters.
+
+    Looks for linter, formatter and type-checker configuration (ESLint, Prettier,
+    Ruff, flake8, golangci-lint, rustfmt, EditorConfig, TypeScript ``strict`` …)
+    and whether CI runs a lint stage.
+
+    ## Why it matters
+    Machine-checked standards keep reviews on design and behaviour instead of style.
+
+    ## How to fix
+    Configure a linter and a formatter for the main language and run them in CI on every pull request.
+    """
+
+    area = "review"
+    effort = Effort.DAY
+    aspect = Aspect.IMPLEMENTATION
+
+    def check(self, tools, ci, tree):
+        found = tools.in_category("linter", "formatter", "typechecker")
+        lint_jobs = ci.stage_map().get("lint", []) + ci.stage_map().get("format", [])
+        evidence = [ev for _, ev in found[:8]]
+        evidence += [Evidence(path=p.path, line=s.line, note=f"CI job {s.job}") for p, s in lint_jobs[:3]]
+        tsconfig = tree.first("tsconfig.json")
+        obs = []
+        if tsconfig:
+            text = tree.read_text(tsconfig) or ""
+            strict = '"strict": true' in text.replace(" ", "").replace('"strict":true', '"strict": true')
+            obs.append(f"TypeScript strict mode is {'on' if strict else 'off'} in {tsconfig}.")
+        names = sorted({n for n, _ in found})
+        if found and lint_jobs:
+            return self.passed(f"{', '.join(names)} configured and run in CI", signal=Signal.AUTOMATED,
+                               evidence=evidence, observations=obs)
+        if found:
+            return self.passed(f"{', '.join(names)} configured, but no CI job runs them", signal=Signal.AD_HOC,
+                               evidence=evidence, observations=obs, missing=("Lint step in CI",))
+        return self.failed("no linter or formatter configuration", observations=obs,
+                           missing=("Linting rules", "Code formatting (e.g. Prettier, Ruff format)"))
+
+
+class REV005(Rule):
+    """Work happens on feature branches that are merged back.
+
+    Counts merged branch names in merge subjects (``Merge pull request #N from
+    org/feature-x``, ``Merge branch 'feature/x'``) in the whole history.
+
+    ## Why it matters
+    Feature branches keep unfinished work off the default branch and give each change a place to be reviewed.
+
+    ## How to fix
+    Create a short-lived branch per change (`feature/…`, `fix/…`) and merge it through a pull request.
+    """
+
+    area = "review"
+    effort = Effort.DAY
+    aspect = Aspect.IMPLEMENTATION
+
+    def check(self, history):
+        branches = history.branch_names
+        n = sum(branches.values())
+        merges = history.count(flags_all=H.MERGE)
+        prefixes = sorted({b.split("/", 1)[0] for b in branches if "/" in b})[:8]
+        measures = [Measure("merged branches", n), Measure("merge commits", merges)]
+        if n >= 3:
+            ex = [commit_ref(c) for c in history.recent if c.flags & (H.PR_MERGE | H.BRANCH_MERGE)][:3]
+            obs = [f"Branch prefixes in use: {', '.join(prefixes)}."] if prefixes else []
+            return self.passed(f"{n} branch merges in the history", signal=Signal.OBSERVED, evidence=ex,
+                               measures=measures, observations=obs)
+        return self.failed("no evidence of feature branches: no branch merges in the history",
+                           measures=measures, missing=("Feature-branch workflow",))
