@@ -266,6 +266,13 @@ _EXAMPLE_FLAGS = {"revert": REVERT, "hotfix": HOTFIX, "ci_fix": CI_FIX, "pr_merg
                   "squash_pr": SQUASH_PR, "mr_merge": MR_MERGE, "gerrit": GERRIT, "ticket": TICKET,
                   "feat": FEAT, "fix": FIX, "direct": 0, "wip": WIP}
 _EXAMPLES = 5
+BODY_SCAN = 2000  # bytes of a body scanned for ticket and merge-request markers
+
+# Bytes patterns for bodies, which are scanned without decoding them.
+_B_MR = re.compile(rb"^See merge request (\S*!\d+)", re.M)
+# Ticket keys are upper case; only the closing keywords ("Fixes #12") are matched case-insensitively.
+_B_TICKET = re.compile(rb"\b([A-Z][A-Z0-9]{1,9})-\d{1,6}\b|(?:^|[\s(\[])(?:GH-|#)\d{1,6}\b")
+_B_NOT_TICKET = {k.encode() for k in _NOT_TICKET_KEYS}
 
 
 class _Folder:
@@ -278,38 +285,53 @@ class _Folder:
         self.author_ids: dict[str, int] = {}
         self.progress = progress
         self.examples: dict[str, list[Commit]] = {k: [] for k in _EXAMPLE_FLAGS}
-        self.last: Commit | None = None
+        self.wanted = sum(_EXAMPLE_FLAGS.values())  # example kinds still short of examples
+        self.want_direct = True
+        self.path_class: dict[bytes, int] = {}
+        self.path_name: dict[bytes, str] = {}
+        self.last: tuple | None = None
+
+    def _paths(self, rest: bytes) -> tuple[list[bytes], int]:
+        """Touched paths (raw) and the TOUCH_* flags they earn, with per-path results cached."""
+        raw = [p for p in rest.lstrip(b"\n").split(b"\0") if p]
+        cls = self.path_class
+        bits = 0
+        for p in raw:
+            c = cls.get(p)
+            if c is None:
+                c = cls[p] = _path_flags(P_decode(p))
+            bits |= c
+        return raw, bits
 
     def add(self, rec: bytes) -> None:
         fields = rec.split(b"\0", 10)
         if len(fields) < 10:
             return  # not a commit record: ignore rather than guess
-        text = [f.decode("utf-8", "replace") for f in fields[:10]]
-        sha, parents_s, name, email, at, tz, ct, subject, trailers_s, body = text
-        rest = fields[10] if len(fields) > 10 else b""
-        paths = tuple(P_decode(p) for p in rest.lstrip(b"\n").split(b"\0") if p) if rest else ()
-        parents = tuple(parents_s.split())
+        sha, parents_s, name, email, at, tz, ct, subject_b, trailers_b, body_b = fields[:10]
+        raw_paths, touch = self._paths(fields[10]) if len(fields) > 10 and fields[10] else ([], 0)
+        sha = sha.decode("ascii", "replace")
+        parents = tuple(parents_s.decode("ascii", "replace").split())
+        subject = subject_b.decode("utf-8", "replace")
         try:
             t = int(at)
         except ValueError:
             t = 0
-        try:
-            ctime = int(ct)
-        except ValueError:
-            ctime = t
-        tzm = _tz_minutes(tz)
-        trailers = _parse_trailers(trailers_s)
-        flags = _classify(sha, parents, subject, body, trailers, paths, self.mainline)
+        trailers = _parse_trailers(trailers_b.decode("utf-8", "replace")) if trailers_b else ()
+        body_head = body_b[:BODY_SCAN]
+        flags = _classify(sha, parents, subject, body_head, trailers, self.mainline) | (
+            0 if len(parents) > 1 else touch)
 
         h = self.h
-        key = email.strip().lower() or name.strip().lower()
+        key = (email or name).strip().lower()
         aid = self.author_ids.get(key)
         if aid is None:
             aid = self.author_ids[key] = len(h.authors)
-            h.authors.append(AuthorStats(name=name, email=email, first_time=t, last_time=t))
+            h.authors.append(AuthorStats(name=name.decode("utf-8", "replace"),
+                                         email=email.decode("utf-8", "replace"), first_time=t, last_time=t))
         a = h.authors[aid]
         a.commits += 1
-        a.names.add(name)
+        if len(a.names) < 20:
+            a.names.add(name.decode("utf-8", "replace"))
         if t < a.first_time:
             a.first_time = t
         if t > a.last_time:
@@ -320,52 +342,97 @@ class _Folder:
         h.flags.append(flags)
         h.total += 1
 
-        for m in _JIRA.finditer(subject):
-            if m.group(1) not in _NOT_TICKET_KEYS:
-                h.ticket_keys[m.group(1)] += 1
-        if flags & TICKET and _ISSUE.search(subject + "\n" + body[:MAX_BODY]):
-            h.issue_refs += 1
-        branch = _merged_branch(subject)
-        if branch:
-            h.branch_names[branch[:120]] += 1
+        if flags & TICKET:
+            for m in _JIRA.finditer(subject):
+                if m.group(1) not in _NOT_TICKET_KEYS:
+                    h.ticket_keys[m.group(1)] += 1
+            if _ISSUE.search(subject) or _B_TICKET.search(body_head):
+                h.issue_refs += 1
+        if flags & (PR_MERGE | BRANCH_MERGE):
+            branch = _merged_branch(subject)
+            if branch:
+                h.branch_names[branch[:120]] += 1
 
-        if not (flags & MERGE) and self.tree_paths:
+        if raw_paths and not flags & MERGE and self.tree_paths:
             own = h.ownership.by_path
-            for p in paths:
-                if p in self.tree_paths:
-                    c = own.get(p)
+            names = self.path_name
+            for p in raw_paths:
+                s = names.get(p)
+                if s is None:
+                    s = names[p] = P_decode(p)
+                if s in self.tree_paths:
+                    c = own.get(s)
                     if c is None:
-                        c = own[p] = Counter()
+                        c = own[s] = Counter()
                     c[aid] += 1
 
-        commit = None
-        if len(h.recent) < h.window or any(len(v) < _EXAMPLES for v in self.examples.values()):
-            commit = Commit(sha, parents, name, email, t, tzm, ctime, subject, body[:MAX_BODY], trailers,
-                            paths if len(paths) <= 2000 else paths[:2000], flags)
-            if len(h.recent) < h.window:
+        direct = bool(flags & MAINLINE and not flags & (MERGE | REVIEWED))
+        in_window = len(h.recent) < h.window
+        if in_window or flags & self.wanted or (direct and self.want_direct):
+            commit = Commit(sha, parents, name.decode("utf-8", "replace"), email.decode("utf-8", "replace"), t,
+                            _tz_minutes(tz.decode("ascii", "replace")), _int(ct, t), subject,
+                            body_b[:MAX_BODY].decode("utf-8", "replace"), trailers,
+                            tuple(self.path_name.get(p) or P_decode(p) for p in raw_paths[:2000]), flags)
+            if in_window:
                 h.recent.append(commit)
-            for label, bit in _EXAMPLE_FLAGS.items():
-                lst = self.examples[label]
-                if len(lst) >= _EXAMPLES:
-                    continue
-                if bit and flags & bit:
-                    lst.append(commit)
-                elif label == "direct" and flags & MAINLINE and not flags & (MERGE | REVIEWED):
-                    lst.append(commit)
-        self.last = commit or Commit(sha, parents, name, email, t, tzm, ctime, subject, "", trailers, (), flags)
+            self._keep_example(commit, direct)
+            self.last = None
+            self.last_commit = commit
+        else:
+            self.last = (sha, parents, name, email, t, tz, ct, subject, trailers, flags)
         if self.progress is not None and h.total % 5000 == 0:
             self.progress(h.total)
 
+    def _keep_example(self, commit: Commit, direct: bool) -> None:
+        for label, bit in _EXAMPLE_FLAGS.items():
+            lst = self.examples[label]
+            if len(lst) >= _EXAMPLES:
+                continue
+            if (bit and commit.flags & bit) or (label == "direct" and direct):
+                lst.append(commit)
+                if len(lst) >= _EXAMPLES:
+                    if bit:
+                        self.wanted &= ~bit
+                    else:
+                        self.want_direct = False
+
     def finish(self) -> History:
         h = self.h
-        h.first = self.last
+        if self.last is not None:
+            sha, parents, name, email, t, tz, ct, subject, trailers, flags = self.last
+            h.first = Commit(sha, parents, name.decode("utf-8", "replace"), email.decode("utf-8", "replace"), t,
+                             _tz_minutes(tz.decode("ascii", "replace")), _int(ct, t), subject, "", trailers, (),
+                             flags)
+        else:
+            h.first = getattr(self, "last_commit", None)
         h.examples = {k: v for k, v in self.examples.items() if v}
         return h
+
+
+def _int(raw: bytes, default: int) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        return default
 
 
 def P_decode(raw: bytes) -> str:
     from auditor.facts.tree import decode_path
     return decode_path(raw)
+
+
+def _path_flags(p: str) -> int:
+    if P.is_test(p):
+        return TOUCH_TEST
+    if P.is_changelog(p):
+        return TOUCH_CHANGELOG
+    if P.is_ci(p):
+        return TOUCH_CI
+    if P.is_doc(p):
+        return TOUCH_DOCS
+    if P.is_source(p):
+        return TOUCH_SOURCE
+    return 0
 
 
 def _tz_minutes(tz: str) -> int:
@@ -395,28 +462,48 @@ def _merged_branch(subject: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _classify(sha: str, parents: tuple[str, ...], subject: str, body: str,
-              trailers: tuple[tuple[str, str], ...], paths: tuple[str, ...], mainline: set[str]) -> int:
+def _has_ticket(subject: str, body: bytes) -> bool:
+    # The "(#N)" of a squash merge and the "#N" of "Merge pull request #N" name the
+    # pull request, not a ticket.
+    subject = _SQUASH.sub("", subject)
+    if subject.startswith("Merge pull request #"):
+        subject = _PR_MERGE.sub("", subject)
+    if any(m.group(1) not in _NOT_TICKET_KEYS for m in _JIRA.finditer(subject)):
+        return True
+    if _ISSUE.search(subject) or _CLOSING.search(subject):
+        return True
+    if b"#" not in body and b"-" not in body:
+        return False
+    for m in _B_TICKET.finditer(body):
+        key = m.group(1)
+        if key is None or key not in _B_NOT_TICKET:
+            return True
+    return False
+
+
+def _classify(sha: str, parents: tuple[str, ...], subject: str, body: bytes,
+              trailers: tuple[tuple[str, str], ...], mainline: set[str]) -> int:
     f = 0
     if len(parents) > 1:
         f |= MERGE
     if sha in mainline:
         f |= MAINLINE
-    if _PR_MERGE.match(subject):
+    if subject.startswith(("Merge", "Merged")) and _PR_MERGE.match(subject):
         f |= PR_MERGE
-    elif _SQUASH.search(subject):
+    elif subject.endswith(")") and _SQUASH.search(subject):
         f |= SQUASH_PR
-    elif _BRANCH_MERGE.match(subject):
+    elif subject.startswith("Merge") and _BRANCH_MERGE.match(subject):
         f |= BRANCH_MERGE
-    if "See merge request" in body and _MR.search(body):
+    if b"See merge request" in body and _B_MR.search(body):
         f |= MR_MERGE
-    keys = {k for k, _ in trailers}
-    if "change-id" in keys or "reviewed-on" in keys:
-        f |= GERRIT
-    if keys & {"reviewed-by", "approved-by", "acked-by"}:
-        f |= REVIEW_TRAILER
-    if "co-authored-by" in keys:
-        f |= COAUTHORED
+    if trailers:
+        keys = {k for k, _ in trailers}
+        if "change-id" in keys or "reviewed-on" in keys:
+            f |= GERRIT
+        if keys & {"reviewed-by", "approved-by", "acked-by"}:
+            f |= REVIEW_TRAILER
+        if "co-authored-by" in keys:
+            f |= COAUTHORED
     if _REVERT.match(subject):
         f |= REVERT
     if _HOTFIX.search(subject):
@@ -432,25 +519,12 @@ def _classify(sha: str, parents: tuple[str, ...], subject: str, body: str,
         f |= CI_FIX
     if _WIP.match(subject.strip()):
         f |= WIP
-    head = subject + "\n" + body[:MAX_BODY]
-    if (any(m.group(1) not in _NOT_TICKET_KEYS for m in _JIRA.finditer(head)) or _ISSUE.search(head)
-            or _CLOSING.search(head)):
+    if _has_ticket(subject, body):
         f |= TICKET
-    if f & PR_MERGE:
+    elif f & PR_MERGE:
         branch = _merged_branch(subject) or ""
         if any(m.group(1) not in _NOT_TICKET_KEYS for m in _JIRA.finditer(branch)):
             f |= TICKET
-    for p in paths:
-        if P.is_test(p):
-            f |= TOUCH_TEST
-        elif P.is_changelog(p):
-            f |= TOUCH_CHANGELOG
-        elif P.is_ci(p):
-            f |= TOUCH_CI
-        elif P.is_doc(p):
-            f |= TOUCH_DOCS
-        elif P.is_source(p):
-            f |= TOUCH_SOURCE
     return f
 
 
