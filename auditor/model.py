@@ -171,6 +171,7 @@ class AreaScore:
     score: float
     findings: tuple[Finding, ...]
     statuses: dict[str, Status] = field(default_factory=dict)  # aspect -> status, when they differ
+    aspect_scores: dict[str, float] = field(default_factory=dict)  # aspect -> score, when they differ
     reason: str = ""                                           # why the status (plain text)
 
 

@@ -57,6 +57,8 @@ class Rule:
     aspect: ClassVar[Aspect | None] = None
     #: Named, documented thresholds; configuration may override them by rule ID.
     thresholds: ClassVar[dict[str, float]] = {}
+    #: Rule IDs whose recommendations must come before this rule's (e.g. CI before a CI coverage gate).
+    after: ClassVar[tuple[str, ...]] = ()
     #: The pack that provided the rule ("builtin" or an entry-point name); set by the loader.
     pack: ClassVar[str] = "builtin"
 
@@ -161,15 +163,17 @@ def rules_in(module: ModuleType) -> list[type[Rule]]:
 
 
 def load_rules(extra_modules: Iterable[ModuleType] = ()) -> tuple[list[type[Rule]], list[LoadProblem]]:
-    """Built-in rules plus every pack registered in the ``auditor.rules`` entry-point group."""
+    """Every rule registered in the ``auditor.rules`` entry-point group (built-in ones included)."""
     problems: list[LoadProblem] = []
-    from auditor import rules as builtin  # the built-in pack, loaded like any other
-
     classes: dict[str, type[Rule]] = {}
-    sources: list[tuple[str, ModuleType]] = [("builtin", builtin)]
-    for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        if ep.value.split(":")[0] == "auditor.rules":
-            continue
+    sources: list[tuple[str, ModuleType]] = []
+    entry_points = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name != "builtin", e.name))
+    if not any(ep.name == "builtin" for ep in entry_points):
+        # Running from a source tree that was never installed: the built-in pack has no entry point yet.
+        from auditor import rules as builtin
+
+        sources.append(("builtin", builtin))
+    for ep in entry_points:
         try:
             loaded = ep.load()
         except Exception as exc:  # noqa: BLE001 - a broken pack is reported, the audit goes on

@@ -99,14 +99,17 @@ def score_area(area: Area, findings: Sequence[Finding]) -> AreaScore:
     """Judge one area from its findings."""
     status, score, why = _status(area, findings)
     statuses: dict[str, Status] = {}
+    aspect_scores: dict[str, float] = {}
     by_aspect = {a: [f for f in findings if f.aspect is a] for a in Aspect}
     if all(any(f.counts for f in fs) for fs in by_aspect.values()):
-        aspect_status = {a.value: _status(area, fs)[0] for a, fs in by_aspect.items()}
-        if len(set(aspect_status.values())) > 1:
-            statuses = aspect_status
-            status = aspect_status[Aspect.IMPLEMENTATION.value]
+        judged = {a.value: _status(area, fs) for a, fs in by_aspect.items()}
+        if len({st for st, _, _ in judged.values()}) > 1:
+            statuses = {k: st for k, (st, _, _) in judged.items()}
+            aspect_scores = {k: sc for k, (_, sc, _) in judged.items()}
+            status = statuses[Aspect.IMPLEMENTATION.value]
+            why = "; ".join(f"{k}: {r}" for k, (_, _, r) in judged.items())
     return AreaScore(area=area.id, title=area.title, status=status, score=score,
-                     findings=tuple(findings), statuses=statuses, reason=why)
+                     findings=tuple(findings), statuses=statuses, aspect_scores=aspect_scores, reason=why)
 
 
 def score_areas(findings: Iterable[Finding], areas: Sequence[Area] = AREAS,

@@ -185,13 +185,16 @@ class REV004(Rule):
 
     Looks for linter, formatter and type-checker configuration (ESLint, Prettier,
     Ruff, flake8, golangci-lint, rustfmt, EditorConfig, TypeScript ``strict`` …)
-    and whether CI runs a lint stage.
+    and whether anything enforces them: a CI lint stage or a pre-commit hook. A
+    linter that only runs when someone remembers, with no formatter beside it,
+    is listed as missing — as the seed audit lists "ESLint config minimal,
+    Prettier not configured".
 
     ## Why it matters
     Machine-checked standards keep reviews on design and behaviour instead of style.
 
     ## How to fix
-    Configure a linter and a formatter for the main language and run them in CI on every pull request.
+    Configure a formatter beside the linter (Prettier, Ruff format, gofmt) and run both in CI and a pre-commit hook.
     """
 
     area = "review"
@@ -199,25 +202,39 @@ class REV004(Rule):
     aspect = Aspect.IMPLEMENTATION
 
     def check(self, tools, ci, tree):
-        found = tools.in_category("linter", "formatter", "typechecker")
-        lint_jobs = ci.stage_map().get("lint", []) + ci.stage_map().get("format", [])
-        evidence = [ev for _, ev in found[:8]]
-        evidence += [Evidence(path=p.path, line=s.line, note=f"CI job {s.job}") for p, s in lint_jobs[:3]]
-        tsconfig = tree.first("tsconfig.json")
+        linters = tools.in_category("linter", "typechecker")
+        formatters = tools.in_category("formatter")
+        stages = ci.stage_map()
+        enforced = [(p.path, s) for p, s in stages.get("lint", []) + stages.get("format", [])]
+        hooks = list(ci.precommit)
+        evidence = [ev for _, ev in (linters + formatters)[:8]]
+        evidence += [Evidence(path=path, line=s.line, note=f"CI job {s.job}") for path, s in enforced[:3]]
+        evidence += [Evidence(path=h.path, note=f"{h.kind} hook") for h in hooks[:2]]
         obs = []
+        tsconfig = tree.first("tsconfig.json")
         if tsconfig:
             text = tree.read_text(tsconfig) or ""
-            strict = '"strict": true' in text.replace(" ", "").replace('"strict":true', '"strict": true')
+            strict = '"strict":true' in "".join(text.split())
             obs.append(f"TypeScript strict mode is {'on' if strict else 'off'} in {tsconfig}.")
-        names = sorted({n for n, _ in found})
-        if found and lint_jobs:
-            return self.passed(f"{', '.join(names)} configured and run in CI", signal=Signal.AUTOMATED,
+        names = sorted({n for n, _ in linters + formatters})
+        if (linters or formatters) and (enforced or hooks):
+            how = "CI" if enforced else "a pre-commit hook"
+            return self.passed(f"{', '.join(names)} configured and enforced by {how}", signal=Signal.AUTOMATED,
                                evidence=evidence, observations=obs)
-        if found:
-            return self.passed(f"{', '.join(names)} configured, but no CI job runs them", signal=Signal.AD_HOC,
-                               evidence=evidence, observations=obs, missing=("Lint step in CI",))
-        return self.failed("no linter or formatter configuration", observations=obs,
-                           missing=("Linting rules", "Code formatting (e.g. Prettier, Ruff format)"))
+        missing = []
+        if not linters:
+            missing.append("Linting rules")
+        if not formatters:
+            missing.append("Code formatting (e.g. Prettier, Ruff format)")
+        missing.append("Lint and format checks in CI or a pre-commit hook")
+        if linters and formatters:
+            return self.passed(f"{', '.join(names)} configured, but nothing enforces them", signal=Signal.AD_HOC,
+                               evidence=evidence, observations=obs, missing=missing[-1:])
+        if linters or formatters:
+            return self.failed(f"only {', '.join(names)} configured, with no formatter and nothing enforcing it"
+                               if not formatters else f"only {', '.join(names)} configured, with no linter",
+                               evidence=evidence, observations=obs, missing=missing)
+        return self.failed("no linter or formatter configuration", observations=obs, missing=missing)
 
 
 class REV005(Rule):

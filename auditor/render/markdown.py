@@ -28,6 +28,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["md"] = escape.md
     env.filters["code"] = escape.md_code
+    env.filters["doc"] = escape.trusted_md
     env.filters["mermaid"] = escape.mermaid_label
     return env
 

@@ -17,10 +17,18 @@ from auditor.rule import load_rules
 STARS = "⭐"
 
 
+_ABBREVIATIONS = re.compile(r"\b(e\.g|i\.e|etc|vs|cf|approx|incl|no)\.$", re.I)
+
+
 def first_sentence(text: str) -> str:
-    text = " ".join(text.split())
-    m = re.match(r"(.+?[.!?])(\s|$)", text)
-    return m.group(1) if m else text
+    """The first sentence of a documentation paragraph (abbreviations such as "e.g." do not end it)."""
+    text = " ".join(text.split("\n\n")[0].split())
+    for m in re.finditer(r"[.!?](?=\s|$)", text):
+        head = text[: m.end()]
+        if not _ABBREVIATIONS.search(head) and not head.endswith(("`.", "(.")) and head.count("`") % 2 == 0 \
+                and head.count("(") <= head.count(")"):
+            return head
+    return text
 
 
 def evidence_ref(e: Evidence) -> dict[str, Any]:
@@ -49,6 +57,10 @@ def measure_text(m) -> str:
     return f"{m.name}: {value}{unit}{thr}{win}"
 
 
+SEVERITY = {Status.MISSING: 1.0, Status.INFERRED: 0.8, Status.PARTIAL: 0.6, Status.REACTIVE: 0.6,
+            Status.STRONG: 0.3, Status.NOT_DETERMINABLE: 0.5, Status.NOT_APPLICABLE: 0.0}
+
+
 @dataclass
 class Recommendation:
     rule_id: str
@@ -58,10 +70,46 @@ class Recommendation:
     effort: Effort
     impact: float
     why: str
+    after: tuple[str, ...] = ()
+    also: list[str] = field(default_factory=list)   # other rules the same action closes
 
     @property
     def priority(self) -> float:
-        return self.impact / self.effort.days
+        # Impact per effort, with effort damped: a consultant still leads with the
+        # decisive week-long fix for a critical gap over a string of one-hour chores.
+        return self.impact / self.effort.days ** 0.5
+
+    @property
+    def key(self) -> str:
+        """The file the recommendation creates ("Add `X` …"), to merge duplicates across areas."""
+        m = re.match(r"(?:Add|Create)\s+`([^`]+)`", self.text)
+        return m.group(1) if m else self.rule_id
+
+
+def order_recommendations(recs: list[Recommendation]) -> list[Recommendation]:
+    """Highest priority first, duplicates merged, and a recommendation after those it builds on."""
+    merged: dict[str, Recommendation] = {}
+    for r in sorted(recs, key=lambda r: (-r.priority, r.rule_id)):
+        kept = merged.get(r.key)
+        if kept is None:
+            merged[r.key] = r
+        else:
+            kept.also.append(r.rule_id)
+    ordered = list(merged.values())
+    # A stable pass that moves each recommendation after the ones it declares it builds on.
+    placed: list[Recommendation] = []
+    pending = list(ordered)
+    ids_present = {x for r in ordered for x in [r.rule_id, *r.also]}
+    while pending:
+        for i, r in enumerate(pending):
+            done = {x for p in placed for x in [p.rule_id, *p.also]}
+            if all(a in done or a not in ids_present for a in r.after):
+                placed.append(pending.pop(i))
+                break
+        else:  # a cycle in declared dependencies: keep priority order
+            placed.extend(pending)
+            break
+    return placed
 
 
 @dataclass
@@ -71,6 +119,8 @@ class Section:
     title: str
     status_line: str
     score: float
+    table_status: str
+    aspect_scores: dict[str, float]
     reason: str
     exists: list[dict[str, Any]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
@@ -84,19 +134,27 @@ class Section:
     waived: list[dict[str, str]] = field(default_factory=list)
 
 
-def status_line(a: AreaScore) -> str:
+def status_line(a: AreaScore, sep: str = " | ") -> str:
+    """The seed's status line: ``✅ STRONG (Implementation) | ❌ MISSING (Documentation)``."""
     if a.statuses:
-        return " | ".join(f"{s.marker} {s.label} ({aspect.title()})" for aspect, s in a.statuses.items())
+        return sep.join(f"{s.marker} {s.label} ({aspect.title()})" for aspect, s in a.statuses.items())
     return f"{a.status.marker} {a.status.label}"
 
 
-def _docs_by_rule() -> dict[str, dict[str, str]]:
+def table_status(a: AreaScore) -> str:
+    """The status line for a table cell, where a bare ``|`` would start a new column."""
+    return status_line(a, " / ")
+
+
+def _docs_by_rule() -> tuple[dict[str, dict[str, str]], dict[str, tuple[str, ...]]]:
     classes, _ = load_rules()
-    return {c.rule_id(): c.docs() for c in classes}
+    return {c.rule_id(): c.docs() for c in classes}, {c.rule_id(): tuple(c.after) for c in classes}
 
 
-def _section(number: int, a: AreaScore, docs: dict[str, dict[str, str]], area_weight: float) -> Section:
-    s = Section(id=a.area, number=number, title=a.title, status_line=status_line(a), score=a.score, reason=a.reason)
+def _section(number: int, a: AreaScore, docs: dict[str, dict[str, str]], area_weight: float,
+             after: dict[str, tuple[str, ...]]) -> Section:
+    s = Section(id=a.area, number=number, title=a.title, status_line=status_line(a), score=a.score, reason=a.reason,
+                table_status=table_status(a), aspect_scores=dict(a.aspect_scores))
     for f in a.findings:
         d = docs.get(f.rule_id, {})
         why = first_sentence(d.get("Why it matters", ""))
@@ -104,8 +162,13 @@ def _section(number: int, a: AreaScore, docs: dict[str, dict[str, str]], area_we
             s.exists.append({"text": f.message, "refs": [evidence_ref(e) for e in f.evidence[:8]],
                              "more": max(0, len(f.evidence) - 8),
                              "measures": [measure_text(m) for m in f.measures]})
-            if why:
-                s.strengths.append(why)
+            if f.signal in (Signal.EXTERNAL, Signal.AD_HOC):
+                # Present but outside the repository or ad hoc: a partial strength that carries a risk.
+                s.strengths.append(f"{f.title} — {'outside the repository' if f.signal is Signal.EXTERNAL else 'ad hoc'}")
+                if why:
+                    s.risks.append(why)
+            else:
+                s.strengths.append(f.title)
         elif f.outcome is Outcome.FAIL:
             if f.waived:
                 s.waived.append({"rule": f.rule_id, "reason": f.waived})
@@ -119,7 +182,8 @@ def _section(number: int, a: AreaScore, docs: dict[str, dict[str, str]], area_we
             fix = first_sentence(d.get("How to fix", "")) or f.title
             s.recommendations.append(Recommendation(
                 rule_id=f.rule_id, area=a.area, area_title=a.title, text=fix,
-                effort=f.effort or Effort.DAY, impact=f.weight * area_weight, why=why))
+                effort=f.effort or Effort.DAY, impact=f.weight * area_weight * SEVERITY.get(a.status, 0.5),
+                why=why, after=after.get(f.rule_id, ())))
         elif f.outcome in (Outcome.SKIP, Outcome.ERROR, Outcome.NOT_APPLICABLE):
             s.skipped.append({"rule": f.rule_id, "title": f.title, "reason": f.message,
                               "outcome": f.outcome.value})
@@ -132,7 +196,7 @@ def _section(number: int, a: AreaScore, docs: dict[str, dict[str, str]], area_we
     s.strengths = list(dict.fromkeys(s.strengths))
     s.risks = list(dict.fromkeys(s.risks))
     s.not_determinable = list(dict.fromkeys(s.not_determinable))
-    s.recommendations.sort(key=lambda r: (-r.priority, r.rule_id))
+    s.recommendations = order_recommendations(s.recommendations)
     return s
 
 
@@ -145,13 +209,20 @@ def shape(result: AuditResult, *, timings: bool = False) -> dict[str, Any]:
     """Everything the Markdown template shows, as plain data."""
     from auditor.areas import BY_ID
 
-    docs = _docs_by_rule()
-    sections = [_section(i, a, docs, BY_ID[a.area].weight if a.area in BY_ID else 1.0)
+    docs, after = _docs_by_rule()
+    sections = [_section(i, a, docs, BY_ID[a.area].weight if a.area in BY_ID else 1.0, after)
                 for i, a in enumerate(result.areas, start=1)]
-    recs = sorted((r for s in sections for r in s.recommendations), key=lambda r: (-r.priority, r.area, r.rule_id))
+    # Immediate recommendations: the decisive fix of each area (its weightiest failing
+    # rule, the quicker of equals), then ranked across areas by impact per effort.
+    leads = [max(s.recommendations, key=lambda r: (r.impact, -r.effort.days)) for s in sections if s.recommendations]
     judged = [a for a in result.areas if a.status not in (Status.NOT_APPLICABLE, Status.NOT_DETERMINABLE)]
-    strong = [a for a in judged if a.status is Status.STRONG]
     weak = sorted((a for a in judged if a.status is Status.MISSING), key=lambda a: (-BY_ID[a.area].weight, a.area))
+    critical = {a.area for a in weak[:5]}
+    # The critical gaps' fixes come first, so the summary answers the gaps it names.
+    recs = order_recommendations([r for r in leads if r.area in critical])
+    recs += [r for r in order_recommendations([r for r in leads if r.area not in critical])
+             if r.key not in {x.key for x in recs}]
+    strong = [a for a in judged if a.status is Status.STRONG]
     ctx = result.context
     team = ctx.get("team", "unknown")
     hist = ctx.get("history") or {}
@@ -170,15 +241,16 @@ def shape(result: AuditResult, *, timings: bool = False) -> dict[str, Any]:
         "state": _state_sentence(ctx, result),
         "key_finding": _key_finding(strong, weak),
         "efficiency": _stars(efficiency + (1 if team == "solo" and efficiency < 5 else 0)),
-        "efficiency_reasons": [f"{a.title}: {status_line(a)}" for a in judged if a.area in eff_ids],
+        "efficiency_reasons": [(a.title, status_line(a), verdict(a)) for a in judged if a.area in eff_ids],
         "scalability": _stars(scalability),
-        "scalability_reasons": [f"{a.title}: {status_line(a)}" for a in judged if a.area in scale_ids],
-        "critical_gaps": [{"title": a.title, "why": next((r.why for r in recs if r.area == a.area), a.reason)}
+        "scalability_reasons": [(a.title, status_line(a), verdict(a)) for a in judged if a.area in scale_ids],
+        "critical_gaps": [{"title": a.title, "why": _gap_reason(next(s for s in sections if s.id == a.area), a)}
                           for a in weak[:5]],
         "recommendations": recs[:7],
-        "deeper": [(s.title, item) for s in sections for item in s.not_determinable],
+        "deeper": [(s.title, s.not_determinable) for s in sections if s.not_determinable],
     }
     chart = [{"id": a.area, "score": a.score} for a in result.areas]
+    from auditor.render.advice import framework, mermaid_workflow, workflow_steps
     method = dict(result.method)
     return {
         "result": result,
@@ -197,7 +269,33 @@ def shape(result: AuditResult, *, timings: bool = False) -> dict[str, Any]:
         "method": method,
         "timings": timings,
         "status_line": status_line,
+        "verdicts": {a.area: verdict(a) for a in result.areas},
+        "framework": framework(list(result.areas), team),
+        "workflow_mermaid": mermaid_workflow(list(result.areas)),
+        "workflow_steps": workflow_steps(list(result.areas)),
     }
+
+
+def _gap_reason(section: Section, a: AreaScore) -> str:
+    if section.recommendations:
+        lead = max(section.recommendations, key=lambda r: (r.impact, -r.effort.days))
+        if lead.why:
+            return lead.why
+    return verdict(a)
+
+
+def verdict(a: AreaScore) -> str:
+    """One line for the scorecard: the weightiest finding that explains the status."""
+    if a.status in (Status.NOT_APPLICABLE, Status.NOT_DETERMINABLE):
+        return a.reason if a.status is Status.NOT_DETERMINABLE else next(
+            (f.message for f in a.findings if f.outcome is Outcome.NOT_APPLICABLE), a.reason)
+    want = Outcome.FAIL if a.status is Status.MISSING else Outcome.PASS
+    candidates = [f for f in a.findings if f.outcome is want and not f.waived] or \
+                 [f for f in a.findings if f.counts]
+    if not candidates:
+        return a.reason
+    best = max(candidates, key=lambda f: f.weight)  # max() keeps the first of equals: rule order
+    return best.message
 
 
 def _state_sentence(ctx: dict[str, Any], result: AuditResult) -> str:
@@ -207,8 +305,10 @@ def _state_sentence(ctx: dict[str, Any], result: AuditResult) -> str:
         return f"A {project} with no readable history; only its files could be judged."
     team = {"solo": "Solo development", "small": "A small team", "team": "A team", "large": "A large team",
             "unknown": "A team"}[ctx.get("team", "unknown")]
-    return (f"{team} ({hist['active_authors']} active author(s) in the last {hist['active_window_days']} days, "
-            f"{hist['authors']} in all) on a {project}, with {hist['commits']} commits since {hist['first_date']}.")
+    active = hist["active_authors"]
+    return (f"{team} ({active} active author{'s' if active != 1 else ''} in the last "
+            f"{hist['active_window_days']} days, {hist['authors']} in all) on a {project}, "
+            f"with {hist['commits']} commits since {hist['first_date']}.")
 
 
 def _key_finding(strong: list[AreaScore], weak: list[AreaScore]) -> str:
