@@ -66,8 +66,8 @@ def main() -> None:
 
 @main.command("audit", epilog=EXIT_CODES_HELP)
 @click.argument("path", required=False)
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True,
-              help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "html", "terminal"]), default=None,
+              help="Output format (default: a summary on a terminal, Markdown when piped or with --output).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Audit date (default: today, UTC).")
 @click.option("--rev", default="HEAD", show_default=True, help="Revision to audit.")
@@ -75,10 +75,19 @@ def main() -> None:
 @click.option("--since", metavar="DATE", help="Read history since DATE only (YYYY-MM-DD).")
 @click.option("--select", multiple=True, metavar="ID", help="Run only rules with this ID or prefix (repeatable).")
 @click.option("--ignore", multiple=True, metavar="ID", help="Skip rules with this ID or prefix (repeatable).")
+@click.option("--fail-under", type=click.FloatRange(0, 5), metavar="SCORE",
+              help="Exit 1 when the overall score is below SCORE (0-5).")
+@click.option("--min-area", "min_area", multiple=True, metavar="AREA=SCORE",
+              help="Exit 1 when AREA scores below SCORE (repeatable), e.g. --min-area review=3.")
+@click.option("--baseline", type=click.Path(dir_okay=False), metavar="PREVIOUS.json",
+              help="Compare with an earlier JSON result: adds a 'changes since' section.")
+@click.option("--fail-on-regression", is_flag=True, help="With --baseline: exit 1 when any area or finding regressed.")
+@click.option("--exit-zero", is_flag=True, help="Report gate failures but always exit 0.")
 @click.option("--timings", is_flag=True, help="Include time taken in the output (makes it non-reproducible).")
 @click.option("--demo", is_flag=True, help="Audit the bundled demo repository.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
-def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, select, ignore, timings, demo, quiet):
+def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, select, ignore, fail_under, min_area, baseline,
+              fail_on_regression, exit_zero, timings, demo, quiet):
     """Audit the repository at PATH (default: the current directory, or the bundled demo
     outside a repository). PATH may also be a git URL; it is cloned bare into a
     temporary directory and removed afterwards."""
@@ -95,7 +104,29 @@ def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, select, ignore,
             clock.parse(since)
         except ValueError:
             _fail(EXIT_USAGE, f"--since expects a date as YYYY-MM-DD, got {since!r}")
-    options = AuditOptions(rev=rev, max_commits=max_commits, since=since, select=select, ignore=ignore)
+    from auditor.areas import AREA_IDS
+    from auditor.baseline import BaselineError, apply_gates, compare, load_baseline
+
+    minimums: dict[str, float] = {}
+    for item in min_area:
+        area_id, sep, value = item.partition("=")
+        try:
+            minimums[area_id.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or area_id.strip() not in AREA_IDS:
+            _fail(EXIT_USAGE, f"--min-area expects AREA=SCORE with AREA one of {', '.join(AREA_IDS)}; got {item!r}")
+    if fail_on_regression and not baseline:
+        _fail(EXIT_USAGE, "--fail-on-regression needs --baseline PREVIOUS.json")
+    previous = None
+    if baseline:
+        try:
+            previous = load_baseline(baseline)
+        except BaselineError as exc:
+            _fail(EXIT_USAGE, str(exc))
+    progress = Progress(enabled=not quiet and sys.stderr.isatty())
+    options = AuditOptions(rev=rev, max_commits=max_commits, since=since, select=select, ignore=ignore,
+                           progress=progress.commits, on_phase=progress.phase)
 
     demo_dir = None
     target = path
@@ -117,20 +148,81 @@ def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, select, ignore,
             EXIT_USAGE if exc.kind == GitError.BAD_REVISION else EXIT_UNREADABLE
         _fail(code, str(exc))
     finally:
+        progress.done()
         if demo_dir:
             import shutil
             shutil.rmtree(demo_dir, ignore_errors=True)
 
+    if previous is not None:
+        import dataclasses
+        result = dataclasses.replace(result, comparison=compare(result, previous))
+    gate = apply_gates(result, fail_under=fail_under, area_minimums=minimums, comparison=result.comparison,
+                       fail_on_regression=fail_on_regression)
+    if fmt is None:
+        fmt = "terminal" if output is None and sys.stdout.isatty() else "markdown"
     if fmt == "json":
         from auditor.render.json_report import render_json
         text = render_json(result, timings=timings)
+    elif fmt == "html":
+        from auditor.render.html import render_html
+        text = render_html(result, timings=timings)
+    elif fmt == "terminal":
+        from auditor.render.terminal import render_terminal
+        text = render_terminal(result, colour=_colour_wanted(output))
     else:
         from auditor.render.markdown import render_markdown
         text = render_markdown(result, timings=timings)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(EXIT_USAGE, f"cannot write {output}: {exc.strerror or exc}")
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=fmt == "terminal" and _colour_wanted(output))
+    for reason in gate.reasons:
+        click.echo(f"auditor: gate {'failed (ignored: --exit-zero)' if exit_zero else 'failed'}: {reason}", err=True)
+    if gate.failed and not exit_zero:
+        sys.exit(EXIT_GATE)
+
+
+def _colour_wanted(output) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    return output is None and sys.stdout.isatty()
+
+
+class Progress:
+    """A one-line progress display on stderr for audits that take longer than a second."""
+
+    def __init__(self, enabled: bool):
+        import time
+
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.label = "opening the repository"
+        self.shown = False
+
+    def _show(self, text: str) -> None:
+        import time
+
+        if not self.enabled or time.monotonic() - self.started < 1.0:
+            return
+        sys.stderr.write("\r\x1b[2K" + text[:120])
+        sys.stderr.flush()
+        self.shown = True
+
+    def phase(self, label: str) -> None:
+        self.label = label
+        self._show(f"auditor: {label}…")
+
+    def commits(self, n: int) -> None:
+        self._show(f"auditor: {self.label}… {n:,} commits")
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
 
 
 def _inside_repository(cwd: Path) -> bool:

@@ -41,7 +41,8 @@ class AuditOptions:
     weights: dict[str, float] = field(default_factory=dict)
     declared: dict[str, Any] = field(default_factory=dict)
     waivers: dict[str, str] = field(default_factory=dict)   # rule ID -> reason
-    progress: Callable[[int], None] | None = None
+    progress: Callable[[int], None] | None = None      # called with the number of commits read so far
+    on_phase: Callable[[str], None] | None = None      # called when the audit enters a new phase
     is_shallow: bool = False
 
 
@@ -73,6 +74,14 @@ def run_rule(rule: Rule, facts: Facts) -> Finding:
 
 def evaluate(rule_classes: Sequence[type[Rule]], facts: Facts, options: AuditOptions) -> list[Finding]:
     findings = []
+    if options.on_phase:
+        # The history is the long read; collect it under its own label before the rules run.
+        options.on_phase("reading the history")
+        try:
+            facts.get("history")
+        except FactUnavailable:
+            pass
+        options.on_phase("running the rules")
     for cls in rule_classes:
         if not _selected(cls.rule_id(), options.select, options.ignore):
             continue

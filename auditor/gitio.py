@@ -289,6 +289,8 @@ class Workspace:
 
 def discover(path: Path, ws: Workspace) -> Source:
     """Find the git directory for ``path`` with git's own discovery and ownership check."""
+    # git runs with the workspace as its working directory, so a relative path must be made absolute first.
+    path = Path(os.path.abspath(path))
     if not path.exists():
         raise GitError(GitError.NOT_A_REPOSITORY, f"{path}: no such file or directory")
     if not path.is_dir():

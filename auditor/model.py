@@ -208,6 +208,7 @@ class AuditResult:
     rules_run: tuple[str, ...]
     context: dict[str, Any]            # project kind, team size, scripts... shaped for the report
     method: dict[str, Any]             # revision, rules skipped, time taken, limits applied
+    comparison: Any = None             # auditor.baseline.Comparison when --baseline was given
 
     def area(self, area_id: str) -> AreaScore:
         return next(a for a in self.areas if a.area == area_id)

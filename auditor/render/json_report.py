@@ -46,6 +46,7 @@ def to_data(result: AuditResult, *, timings: bool = False) -> dict[str, Any]:
         ],
         "context": result.context,
         "method": method,
+        **({"changes_since": result.comparison.to_dict()} if result.comparison is not None else {}),
     }
 
 

@@ -270,6 +270,7 @@ def shape(result: AuditResult, *, timings: bool = False) -> dict[str, Any]:
         "timings": timings,
         "status_line": status_line,
         "verdicts": {a.area: verdict(a) for a in result.areas},
+        "comparison": result.comparison,
         "framework": framework(list(result.areas), team),
         "workflow_mermaid": mermaid_workflow(list(result.areas)),
         "workflow_steps": workflow_steps(list(result.areas)),
