@@ -52,6 +52,20 @@ def _selected(rule_id: str, select: Sequence[str], ignore: Sequence[str]) -> boo
     return not any(rule_id.startswith(i) for i in ignore)
 
 
+SHALLOW_MIN = 50
+
+
+def history_insufficient(history, needed: int) -> str | None:
+    """Why the history is too short to judge a practice from, or None."""
+    if history.is_shallow and history.total < SHALLOW_MIN:
+        return (f"insufficient history: a shallow clone holding {history.total} commit"
+                f"{'s' if history.total != 1 else ''}; audit a full clone")
+    if history.total < needed:
+        return (f"insufficient history: {history.total} commit{'s' if history.total != 1 else ''} "
+                f"(at least {needed} needed), as after a squashed import")
+    return None
+
+
 def run_rule(rule: Rule, facts: Facts) -> Finding:
     """Evaluate one rule; a missing fact skips it, an exception becomes an error finding."""
     kwargs: dict[str, Any] = {}
@@ -63,6 +77,10 @@ def run_rule(rule: Rule, facts: Facts) -> Finding:
             kwargs[name] = facts.get(name)
         except FactUnavailable as exc:
             return rule.skip(f"not determinable from the repository: {exc}")
+        if name == "history":
+            why = history_insufficient(kwargs[name], rule.min_history)
+            if why:
+                return rule.skip(why)
     try:
         finding = rule.check(**kwargs)
     except Exception as exc:  # noqa: BLE001 - a failing rule is recorded, the audit goes on

@@ -57,6 +57,9 @@ class Rule:
     aspect: ClassVar[Aspect | None] = None
     #: Named, documented thresholds; configuration may override them by rule ID.
     thresholds: ClassVar[dict[str, float]] = {}
+    #: Fewest commits a rule that reads the history needs to judge anything; below it, or on a
+    #: shallow clone holding fewer than 50 commits, the rule is skipped as "insufficient history".
+    min_history: ClassVar[int] = 5
     #: Rule IDs whose recommendations must come before this rule's (e.g. CI before a CI coverage gate).
     after: ClassVar[tuple[str, ...]] = ()
     #: The pack that provided the rule ("builtin" or an entry-point name); set by the loader.

@@ -161,6 +161,9 @@ def is_bot(c: H.Commit) -> bool:
 
 
 _AZURE = re.compile(r"\bAB#(\d{1,7})\b")
+# A trailing "(#N)" is the pull request's own number (GitHub squash merges append it; some maintainers
+# add it by hand, with a full stop): it says where the change was reviewed, not which ticket it delivers.
+_PR_SUFFIX = re.compile(r"\s*\(#\d+\)[.!]?\s*$")
 
 
 @dataclass(frozen=True)
@@ -179,10 +182,10 @@ def ticket_refs(c: H.Commit) -> TicketRefs:
     """The ticket references in a commit's subject and body.
 
     Uses the history reader's own patterns, so "ticket" means the same thing as
-    the TICKET flag — except that the ``(#N)`` a squash merge appends is the pull
-    request's number, not an issue, and does not count here.
+    the TICKET flag — except that a trailing ``(#N)`` (what a squash merge appends)
+    is the pull request's number, not an issue, and does not count here.
     """
-    subject = H._SQUASH.sub("", c.subject) if c.flags & H.SQUASH_PR else c.subject
+    subject = _PR_SUFFIX.sub("", c.subject)
     head = subject + "\n" + c.body[:H.MAX_BODY]
     jira = [m for m in H._JIRA.finditer(head) if m.group(1) not in H._NOT_TICKET_KEYS]
     issues = list(H._ISSUE.finditer(head))
@@ -283,17 +286,20 @@ class BRD001(Rule):
         share = len(cited) / len(commits)
         win = f"last {len(commits)} non-merge commits"
         merges = [c for c in history.recent if c.is_merge and not is_bot(c) and H._merged_branch(c.subject)][:window]
-        keyed = [c for c in merges if _merge_cites(c)]
+        merge_refs = [(c, _merge_cites(c)) for c in merges]
+        keyed = [c for c, ref in merge_refs if ref]
+        branch_issues = sum(1 for _, ref in merge_refs if ref and ref[0] == "issue")
+        branch_keys = Counter(ref[1] for _, ref in merge_refs if ref and ref[0] == "key")
         measures = [Measure("commits citing a ticket", round(share, 2), "%", thresholds["ticket_share_min"], win)]
         if merges:
             measures.append(Measure("merged branches citing a ticket", f"{len(keyed)} of {len(merges)}",
                                     window=f"last {len(merges)} branch merges"))
         recent = history.recent[:window]
-        prs = sum(1 for c in recent if c.flags & (H.PR_MERGE | H.SQUASH_PR))
+        prs = sum(1 for c in recent if c.flags & (H.PR_MERGE | H.SQUASH_PR) or _PR_SUFFIX.search(c.subject))
         docs = process_docs(tree)
         mentions = tracker_mentions(docs)
         hosting = _hosting(tree, history)
-        tracker = _tracker(keys, issues + closing, azure, hosting, mentions)
+        tracker = _tracker(keys or branch_keys, issues + closing + branch_issues, azure, hosting, mentions)
         observations = []
         if tracker:
             observations.append(f"Where tracked: {tracker}.")
@@ -322,6 +328,9 @@ class BRD001(Rule):
                                     "or a closing keyword; work appears to be tracked informally or in a tool the "
                                     "commits never name.")
             msg = f"none of the last {len(commits)} non-merge commits references a ticket or issue"
+        elif not cited:
+            msg = (f"none of the last {len(commits)} non-merge commits and only {len(keyed)} of the last "
+                   f"{len(merges)} merged branches reference a ticket")
         else:
             msg = f"only {len(cited)} of the last {len(commits)} non-merge commits reference a ticket or issue"
         return self.failed(msg, evidence=evidence, measures=measures, observations=observations,
@@ -340,24 +349,33 @@ _ISSUE_BRANCH = re.compile(r"(?:^|/)(?:(?:issues?|gh|fix|fixes|bug|bugfix|hotfix
                            r"(?=$|[-_/])|(?:^|/)(\d{2,6})[-_][a-z]", re.I)
 
 
-def _branch_ticket(branch: str) -> bool:
-    """Whether a branch name carries a ticket: ``SMS-12-promo``, ``feature/sms-12``, ``fix-4990``, ``123-title``."""
-    if any(m.group(1) not in H._NOT_TICKET_KEYS for m in H._JIRA.finditer(branch)):
-        return True
+def branch_ticket(branch: str) -> tuple[str, str] | None:
+    """The ticket a branch name carries, as (kind, key): ``("key", "SMS")`` for ``SMS-12-promo`` or
+    ``feature/sms-12``, ``("issue", "")`` for ``fix-4990`` or ``123-title``; None when it carries none."""
+    for m in H._JIRA.finditer(branch):
+        if m.group(1) not in H._NOT_TICKET_KEYS:
+            return "key", m.group(1)
     name = branch.rsplit("/", 1)[-1]
     m = _LOWER_KEY.match(name)
     if m and m.group(1) not in _GENERIC_PREFIXES and not re.match(r"^v\d", m.group(1)) \
             and m.group(1).upper() not in H._NOT_TICKET_KEYS:
-        return True
-    return bool(_ISSUE_BRANCH.search(branch)) and not re.search(r"(?:^|/)patch-\d+$", branch)
+        return "key", m.group(1).upper()
+    if _ISSUE_BRANCH.search(branch) and not re.search(r"(?:^|/)patch-\d+$", branch):
+        return "issue", ""
+    return None
 
 
-def _merge_cites(c: H.Commit) -> bool:
-    """A branch merge whose branch name or message body (not its own PR number) cites a ticket."""
+def _merge_cites(c: H.Commit) -> tuple[str, str] | None:
+    """The ticket a branch merge cites in its branch name or message body (not its own PR number)."""
     from dataclasses import replace
 
-    branch = H._merged_branch(c.subject) or ""
-    return _branch_ticket(branch) or bool(ticket_refs(replace(c, subject="", flags=0)))
+    found = branch_ticket(H._merged_branch(c.subject) or "")
+    if found:
+        return found
+    r = ticket_refs(replace(c, subject="", flags=0))
+    if r.keys:
+        return "key", r.keys[0]
+    return ("issue", "") if r else None
 
 
 def _tracker(keys: Counter[str], issue_commits: int, azure: int, hosting: str | None,
@@ -648,14 +666,16 @@ class BRD004(Rule):
                            evidence=evidence[:8], not_determinable=PLATFORM_QUESTIONS[:2])
 
 
+# Board states as column names are written: capitalised or in capitals. Lower-case "done", "to do" and
+# "review" are ordinary words; only the distinctive "backlog" and "in progress" count in lower case.
 _STATES = {
-    "backlog": r"\bbacklog\b",
-    "to do": r"\bto[- ]?do\b(?!\()|\bready for (dev|development|work)\b|\bselected for development\b",
-    "in progress": r"\bin[- ]progress\b|\bdoing\b|\bin development\b",
-    "review": r"\bin[- ]review\b|\bcode review\b|\breview\b",
-    "done": r"\bdone\b|\bclosed\b|\bshipped\b",
-    "blocked": r"\bblocked\b",
-    "triage": r"\btriage\b",
+    "backlog": r"\b[Bb]acklog\b|\bBACKLOG\b",
+    "to do": r"\bTo[- ]?[Dd]o\b|\bTODO\b(?!:)|\bReady for [Dd]ev(elopment)?\b|\bSelected for [Dd]evelopment\b",
+    "in progress": r"\b[Ii]n[- ][Pp]rogress\b|\bIN PROGRESS\b|\bDoing\b",
+    "review": r"\bIn [Rr]eview\b|\bCode [Rr]eview\b|\bReview\b|\bQA\b",
+    "done": r"\bDone\b|\bDONE\b|\bClosed\b|\bShipped\b",
+    "blocked": r"\bBlocked\b|\bBLOCKED\b",
+    "triage": r"\b[Nn]eeds[- ][Tt]riage\b|\bTriage[ds]?\b",
 }
 _HIERARCHY = re.compile(r"\bepics?\b[^\n]{0,200}\b(stor(y|ies)|tasks?|issues?)\b|\b(stor(y|ies)|tasks?)\b[^\n]{0,200}"
                         r"\bepics?\b", re.I)
@@ -667,7 +687,7 @@ _CADENCE = re.compile(r"\b(one|two|three|1|2|3)[- ]weeks?\s+(sprints?|iterations
 
 def _board_states(text: str) -> tuple[int | None, list[str]]:
     """The first line where at least three board states are named within 15 lines, and those states."""
-    lines = text.lower().splitlines()
+    lines = text.splitlines()
     hits: list[tuple[int, str]] = []
     for i, ln in enumerate(lines):
         for state, rx in _STATES.items():
@@ -726,12 +746,13 @@ class BRD005(Rule):
             covered = [k for k in ("states", "hierarchy", "priority", "cadence") if k in found]
             words = {"states": "workflow states", "hierarchy": "issue hierarchy", "priority": "priority levels",
                      "cadence": "planning cadence"}
-            obs = [f"The board documentation does not cover: {', '.join(m[0].lower() + m[1:] for m in missing)}."
-                   ] if missing else []
+            obs = [f"The board documentation does not cover: {'; '.join(missing)}."] if missing else []
             return self.passed(f"the board's {', '.join(words[k] for k in covered)} are described in "
                                f"{', '.join(sorted({p for p, _, _ in found.values()}))}",
                                signal=Signal.DOCUMENTED, evidence=evidence, observations=obs)
         obs = [f"{len(docs)} documents searched; none describes the board's columns or issue hierarchy."]
+        partial = "; ".join(f"{p} {note}" for p, _, note in found.values())
         return self.failed("no written description of the board: columns, workflow states and issue hierarchy "
-                           "are not documented", evidence=evidence, missing=missing, observations=obs,
+                           "are not documented" + (f" ({partial} only)" if partial else ""),
+                           evidence=evidence, missing=missing, observations=obs,
                            not_determinable=PLATFORM_QUESTIONS[:1])

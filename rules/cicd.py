@@ -110,6 +110,12 @@ def trigger_words(triggers) -> str:
         order.index(t) if t in order else len(order), t))])
 
 
+def a_label(project) -> str:
+    """The project's kind with its article: "a library", "an empty repository"."""
+    label = project.label
+    return f"{'an' if label[:1].lower() in 'aeiou' else 'a'} {label}"
+
+
 def system_name(system: str) -> str:
     return SYSTEM_NAMES.get(system, system)
 
@@ -229,8 +235,9 @@ class CICD001(Rule):
         if deploy:
             p, st = deploy[0]
             trig = trigger_words(p.triggers) or "events configured on the CI server"
+            verb = "deploys" if project.deployed else "publishes"
             return self.passed(
-                f"CI deploys: job {st.job} in {p.path} runs on {trig}",
+                f"CI {verb}: job {st.job} in {p.path} runs on {trig}",
                 signal=Signal.AUTOMATED, evidence=[stage_evidence(p, s, "deploy") for p, s in deploy[:4]],
                 measures=[Measure("deploy steps in CI", len(deploy))], observations=mention_obs,
                 not_determinable=DEPLOY_PLATFORM_QUESTIONS[1:])
@@ -255,8 +262,10 @@ class CICD001(Rule):
                          "Environment-specific configuration (preview, staging, production)", "Rollback procedure"),
                 not_determinable=DEPLOY_PLATFORM_QUESTIONS)
         if not project.deployed:
-            return self.not_applicable(f"a {project.label} is published rather than deployed, and CI has no "
-                                       "release job to judge (see the release area)")
+            if project.kind in ("library", "cli"):
+                return self.not_applicable(f"{a_label(project)} is published rather than deployed, and CI has no "
+                                           "release job to judge (see the release area)")
+            return self.not_applicable(f"{a_label(project)} with nothing to deploy or publish")
         return self.failed(
             "no deployment automation: no deploy job in CI and no hosting-platform configuration or deploy command",
             missing=("Deploy pipeline stage", "Environment promotion (dev, staging, production)",
@@ -367,6 +376,7 @@ class CICD003(Rule):
     area = "cicd"
     effort = Effort.DAYS
     weight = 1.5
+    after = ("CICD002",)  # the pipeline comes before its stages
 
     def check(self, ci, tools, project, tasks):
         expected = ["lint", "unit-test", "build", "security-scan"]
@@ -558,7 +568,7 @@ class CICD006(Rule):
                                evidence=[Evidence(path=r.path, line=r.line, note="platform configuration")
                                          for r in ci.deploy_platforms[:4]], observations=runtime_obs)
         if not project.deployed:
-            return self.not_applicable(f"a {project.label} has no infrastructure of its own")
+            return self.not_applicable(f"{a_label(project)} has no infrastructure of its own")
         mentions = deploy_mentions(tree, ci, tasks, manifests)
         if mentions and not runtime:
             names = join_words(sorted({n for n, _ in mentions}))
@@ -592,7 +602,8 @@ class CICD007(Rule):
     area = "cicd"
     effort = Effort.DAY
     weight = 1.0
-    thresholds = {"window": 200, "ci_fix_share_max": 0.05}
+    thresholds = {"window": 200, "ci_fix_share_max": 0.05, "commits_min": 10}
+    min_history = 10
 
     def check(self, history, ci, as_of, thresholds):
         touched = list(history.indices(flags_all=H.TOUCH_CI))
@@ -614,6 +625,9 @@ class CICD007(Rule):
             recent.append(i)
             if len(recent) >= window:
                 break
+        if len(recent) < thresholds["commits_min"]:
+            return self.skip(f"insufficient history to judge CI churn: {plural(len(recent), 'non-merge commit')}"
+                             + (" (shallow clone)" if history.is_shallow else ""))
         fixes = [i for i in recent if history.flags[i] & H.CI_FIX]
         ci_changes = [i for i in recent if history.flags[i] & H.TOUCH_CI]
         share = len(fixes) / len(recent) if recent else 0.0

@@ -20,8 +20,8 @@ from auditor.rules.docs import adr_records, decision_logs, doc_files, plural, re
 
 _BOT = re.compile(r"\[bot\]|\b(ro)?bot\b|^(dependabot|renovate|github-actions|greenkeeper|snyk-bot|pre-commit-ci"
                   r"|allcontributors|semantic-release-bot|mergify|imgbot|codecov|web-flow)\b"
-                  r"|(^|[-_.+])(ro)?bot@|[-_](ci|ro)?-?(ro)?bot@", re.I)
-_LOCKFILE = re.compile(r"(-lock\.json|\.lock|-lock\.ya?ml|lock\.ya?ml|\.min\.(js|css)|\.snap|\.map)$", re.I)
+                  r"|(^|[-_.+])(ro)?bot@|[-_](ci|ro)?-?(ro)?bot@", re.IGNORECASE)
+_LOCKFILE = re.compile(r"(-lock\.json|\.lock|-lock\.ya?ml|lock\.ya?ml|\.min\.(js|css)|\.snap|\.map)$", re.IGNORECASE)
 _CONTAINERS = {"packages", "apps", "services", "crates", "modules", "plugins", "libs", "projects", "components"}
 
 
@@ -129,17 +129,22 @@ def bus_factor(history: H.History, ppl: People) -> tuple[int, list[tuple[str, in
 class COL001(Rule):
     """Knowledge of the code is spread: the bus factor is at least two.
 
-    Computes the bus (truck) factor from file authorship: each current file's top
-    author is the person with the most commits touching it; the bus factor is
-    the smallest number of people who together are the top author of more than
-    half of the files (see :func:`bus_factor`). Identities follow ``.mailmap``;
-    bots are left out.
+    Computes the bus (truck) factor from file authorship. Each file of the
+    current tree (lockfiles and vendored code aside) has one top author: the
+    person with the most non-merge commits touching it (ties go to the person
+    seen first in the newest-first history). People are ranked by how many files
+    they top-own, and the bus factor is the smallest number of them who together
+    top-own more than half of the files. Because every file has exactly one top
+    author, taking people in that order gives the true minimum. Identities
+    follow ``.mailmap``, identities sharing a name are one person, and bots are
+    left out. Passes when the bus factor is at least ``bus_factor_min``.
 
     ## Why it matters
     With a bus factor of one, a single absence stops delivery and the knowledge of the system leaves with one person.
 
     ## How to fix
-    Spread ownership on purpose: require a second reviewer from outside the author's area, pair on the least-shared directories, and record who owns what in `.github/CODEOWNERS`.
+    Spread ownership on purpose: require a second reviewer from outside the author's area, pair on the
+    least-shared directories, and record who owns what in `.github/CODEOWNERS`.
     """
 
     area = "collaboration"
@@ -207,10 +212,12 @@ class COL002(Rule):
     silo; the rule fails when more than ``silo_dirs_max`` of the directories are.
 
     ## Why it matters
-    Directories that only one person changes become bottlenecks: their changes wait for that person and cannot be reviewed with real knowledge.
+    Directories that only one person changes become bottlenecks: their changes wait for that person and cannot
+    be reviewed with real knowledge.
 
     ## How to fix
-    Rotate work into the siloed directories: assign their next changes or reviews to someone else, and name a second owner for each in `.github/CODEOWNERS`.
+    Rotate work into the siloed directories: assign their next changes or reviews to someone else, and name a
+    second owner for each in `.github/CODEOWNERS`.
     """
 
     area = "collaboration"
@@ -248,7 +255,8 @@ class COL002(Rule):
         evidence = [Evidence(path=a, note=f"{_who(ppl, k)}: {n} of {t} commits") for a, k, n, t in silos[:6]]
         if share <= thresholds["silo_dirs_max"]:
             shared = [a for a in judged if a not in {s[0] for s in silos}]
-            msg = f"{len(shared)} of {len(judged)} active directories are changed by several people"
+            noun = "directory is" if len(judged) == 1 else "directories are"
+            msg = f"{len(shared)} of {len(judged)} active {noun} changed by several people"
             return self.passed(msg + (f"; silos: {listing}" if silos else ""), signal=Signal.OBSERVED,
                                evidence=evidence or [Evidence(path=a) for a in shared[:4]], measures=measures)
         return self.failed(f"{len(silos)} of {len(judged)} active top-level "
@@ -264,14 +272,17 @@ class COL003(Rule):
     """Several people are active on the code and work together.
 
     Counts people (after ``.mailmap``, bots aside) with commits in the last
-    ``active_days`` days and in the whole history, and co-authored commits
-    (``Co-authored-by`` trailers) in the same window.
+    ``active_days`` days before the audit date and in the whole history, and
+    co-authored commits (``Co-authored-by`` trailers) in the same window. Passes
+    with at least ``active_min`` active people.
 
     ## Why it matters
-    A single active contributor is fast today, but there is no one to review, share decisions with or take over when they are away.
+    A single active contributor is fast today, but there is no one to review, share decisions with or take over
+    when they are away.
 
     ## How to fix
-    Bring a second developer into the work through pairing sessions with `Co-authored-by` trailers and reviewed pull requests, starting with the most critical code paths.
+    Bring a second developer into the work through pairing sessions with `Co-authored-by` trailers and reviewed
+    pull requests, starting with the most critical code paths.
     """
 
     area = "collaboration"
@@ -304,7 +315,8 @@ class COL003(Rule):
         obs = _identity_notes(tree, ppl)
         co = f"{plural(len(coauthored), 'co-authored commit')}" if coauthored else "no co-authored commits"
         if len(per) >= thresholds["active_min"]:
-            return self.passed(f"{len(per)} active authors in the {win} ({_names(ppl, [k for k, _ in per.most_common()])})"
+            who = _names(ppl, [k for k, _ in per.most_common()])
+            return self.passed(f"{len(per)} active authors in the {win} ({who})"
                                f" of {len(humans)} in the whole history; {co}", signal=Signal.OBSERVED,
                                evidence=evidence, measures=measures, observations=obs)
         if len(humans) == 1:
@@ -342,7 +354,8 @@ class COL004(Rule):
     Undocumented decisions are re-argued by every newcomer, and no one can tell why the system is the way it is.
 
     ## How to fix
-    Start `docs/adr/` with one record per significant decision (context, options, decision, consequences), beginning with the choices already made: database, hosting, payments.
+    Start `docs/adr/` with one record per significant decision (context, options, decision, consequences),
+    beginning with the choices already made: database, hosting, payments.
     """
 
     area = "collaboration"
@@ -393,9 +406,9 @@ _CHANNEL = re.compile(
     r"|github\.com/[\w.-]+/[\w.-]+/discussions\S*|\bgithub discussions\b|\bIRC\b.{0,40}#[\w-]+"
     r"|\b(slack|discord|matrix|zulip|teams|mattermost|telegram|gitter)\b.{0,40}\b(channel|server|workspace|room"
     r"|community|chat)\b|\b(channel|server|workspace|room|community|chat)\b.{0,20}\bon (slack|discord|matrix"
-    r"|zulip|teams|mattermost|telegram|gitter)\b)", re.I)
+    r"|zulip|teams|mattermost|telegram|gitter)\b)", re.IGNORECASE)
 _CHANNEL_NAME = re.compile(r"slack|discord|matrix|gitter|zulip|mailing[- ]list|google groups|groups\.google|lists\."
-                           r"|discussions|irc|teams|mattermost|telegram", re.I)
+                           r"|discussions|irc|teams|mattermost|telegram", re.IGNORECASE)
 
 
 class COL005(Rule):
@@ -407,10 +420,12 @@ class COL005(Rule):
     Matrix, Zulip, a mailing list, GitHub Discussions).
 
     ## Why it matters
-    When channels, owners and escalation paths are unwritten, questions go to whoever answers fastest and decisions vanish in private messages.
+    When channels, owners and escalation paths are unwritten, questions go to whoever answers fastest and
+    decisions vanish in private messages.
 
     ## How to fix
-    Add a "Communication" section to `CONTRIBUTING.md` naming the team channels, expected response times and the escalation path, and list the maintainers in `MAINTAINERS.md`.
+    Add a "Communication" section to `CONTRIBUTING.md` naming the team channels, expected response times and the
+    escalation path, and list the maintainers in `MAINTAINERS.md`.
     """
 
     area = "collaboration"

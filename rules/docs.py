@@ -30,10 +30,26 @@ HEALTH_DIRS = ("", ".github/", "docs/", "doc/")
 # -- shared readers ----------------------------------------------------------------------
 
 
+_LANGS = {"ar", "bg", "bn", "ca", "cs", "da", "de", "el", "es", "et", "fa", "fi", "fr", "he", "hi", "hu", "id", "it",
+          "ja", "ko", "lt", "lv", "nl", "no", "pl", "pt", "pt-br", "ro", "ru", "sk", "sl", "sr", "sv", "th", "tr", "uk",
+          "ur", "vi", "zh", "zh-cn", "zh-hans", "zh-hant", "zh-tw", "em", "az", "hy", "yo"}
+_TRANSLATED = re.compile(r"(^|/)(i18n|locales?|translations?)/", re.IGNORECASE)
+
+
+def is_translation(path: str) -> bool:
+    """A translated copy of the documentation (``docs/de/…``, ``i18n/…``): the original is read instead."""
+    parts = path.lower().split("/")
+    return bool(_TRANSLATED.search(path)) or (len(parts) > 2 and parts[0] in ("docs", "doc", "website", "site")
+                                               and any(p in _LANGS for p in parts[1:3]))
+
+
 def doc_files(tree: FileTree, limit: int = MAX_DOCS) -> list[str]:
-    """Hand-written documents (Markdown, reStructuredText, AsciiDoc), root first, vendored trees left out."""
+    """Hand-written documents (Markdown, reStructuredText, AsciiDoc), root first.
+
+    Vendored trees and translated copies are left out.
+    """
     found = [p for p in tree.paths
-             if P.extension(p) in DOC_EXTENSIONS and not P.is_vendored(p)
+             if P.extension(p) in DOC_EXTENSIONS and not P.is_vendored(p) and not is_translation(p)
              and not p.startswith(("node_modules/", ".git/"))
              and not (P.extension(p) == "txt" and not (P.is_doc(p) or "/" not in p))]
     found.sort(key=lambda p: (p.count("/"), p.lower()))
@@ -117,16 +133,17 @@ def fenced_blocks(text: str) -> list[Block]:
 
 #: README section kinds: (primary, secondary) heading patterns. A heading counts for the first kind it matches.
 README_SECTIONS: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
-    "contributing": (re.compile(r"\bcontribut|\bdevelopment (workflow|process)\b|\bpull requests?\b", re.I), None),
+    "contributing": (re.compile(r"\bcontribut|\bdevelopment (workflow|process)\b|\bpull requests?\b",
+                                 re.IGNORECASE), None),
     "setup": (re.compile(r"\b(install(ation|ing)?|set ?up|setting up|getting started|get started|quick ?start"
                          r"|prerequisites|requirements|local development|running locally|run locally"
-                         r"|build(ing)? from source|how to run|development environment)\b", re.I),
-              re.compile(r"\bdevelopment\b|\bbuild(ing)?\b", re.I)),
+                         r"|build(ing)? from source|how to run|development environment)\b", re.IGNORECASE),
+              re.compile(r"\bdevelopment\b|\bbuild(ing)?\b", re.IGNORECASE)),
     "architecture": (re.compile(r"\b(architecture|design|how it works|system overview|(project|directory|code"
-                                r"|repository|folder) (structure|layout)|internals|data model)\b", re.I),
-                     re.compile(r"\b(tech(nology)? stack|stack|components|structure|diagram)\b", re.I)),
+                                r"|repository|folder) (structure|layout)|internals|data model)\b", re.IGNORECASE),
+                     re.compile(r"\b(tech(nology)? stack|stack|components|structure|diagram)\b", re.IGNORECASE)),
     "usage": (re.compile(r"\b(usage|how to use|examples?|commands|cli|api( reference)?|configuration"
-                         r"|tutorial|user guide)\b", re.I), None),
+                         r"|tutorial|user guide)\b", re.IGNORECASE), None),
 }
 SECTION_LABELS = {"setup": "setup / installation", "usage": "usage", "architecture": "architecture",
                   "contributing": "contributing"}
@@ -182,7 +199,7 @@ def section_text(text: str, heading: Heading) -> str:
 ADR_DIRS = ("docs/adr", "docs/adrs", "doc/adr", "doc/adrs", "adr", "adrs", "docs/decisions", "doc/decisions",
             "decisions", "docs/architecture/decisions", "architecture/decisions", "docs/architecture-decisions",
             "docs/design-decisions", ".adr")
-_ADR_FILE = re.compile(r"(^|/)(adr[-_]?)?\d{1,5}[-_][^/]+\.(md|rst|adoc|txt)$", re.I)
+_ADR_FILE = re.compile(r"(^|/)(adr[-_]?)?\d{1,5}[-_][^/]+\.(md|rst|adoc|txt)$", re.IGNORECASE)
 DECISION_LOGS = ("DECISIONS.md", "docs/DECISIONS.md", "docs/decisions.md", "DECISION_LOG.md", "docs/decision-log.md",
                  "docs/decision_log.md", "decision-log.md")
 
@@ -218,13 +235,16 @@ class DOC001(Rule):
 
     Finds the README and the sections its headings cover: setup or installation,
     usage, architecture (including the tech stack), and contributing. Each found
-    section is cited with its line.
+    section is cited with its line. Passes with at least ``sections_min`` of the
+    four in a README of at least ``lines_min`` lines.
 
     ## Why it matters
-    The README is the first document every new contributor reads, so its setup and architecture sections decide how fast they become productive.
+    The README is the first document every new contributor reads, so its setup and architecture sections decide
+    how fast they become productive.
 
     ## How to fix
-    Add the missing sections to `README.md`: how to install and run it locally, how to use it, a short architecture overview, and how to contribute.
+    Add the missing sections to `README.md`: how to install and run it locally, how to use it, a short
+    architecture overview, and how to contribute.
     """
 
     area = "docs"
@@ -285,6 +305,11 @@ def health_files(tree: FileTree) -> dict[str, str]:
         found = tree.first(*(d + n for d in HEALTH_DIRS for n in names))
         if found:
             out[kind] = found
+    if "contributing" not in out:
+        nested = sorted((p for p in tree.find(r"(^|/)docs?/(.+/)?contributing\.(md|rst|adoc)$")
+                         if not is_translation(p) and not P.is_vendored(p)), key=lambda p: (p.count("/"), p))
+        if nested:
+            out["contributing"] = nested[0]
     if "changelog" not in out:
         logs = [p for p in tree.paths if P.is_changelog(p) and p.count("/") <= 1 and not P.is_vendored(p)]
         if logs:
@@ -297,13 +322,14 @@ class DOC002(Rule):
 
     Looks for CONTRIBUTING, CODE_OF_CONDUCT, LICENSE, CHANGELOG, SECURITY,
     SUPPORT and GOVERNANCE at the root, in ``.github/``, ``docs/`` or ``doc/``.
-    CONTRIBUTING is required; the others count towards ``health_min``.
+    CONTRIBUTING is required, and at least ``health_min`` of the seven must exist.
 
     ## Why it matters
     Without a CONTRIBUTING guide every new contributor has to ask how changes are made, tested and reviewed.
 
     ## How to fix
-    Add `CONTRIBUTING.md` describing the branch and pull-request workflow, how to run the tests and the review checklist, then add a LICENSE and a CHANGELOG.
+    Add `CONTRIBUTING.md` describing the branch and pull-request workflow, how to run the tests and the review
+    checklist, then add a LICENSE and a CHANGELOG.
     """
 
     area = "docs"
@@ -344,7 +370,8 @@ class DOC003(Rule):
     Without recorded decisions, the reasons behind the architecture leave with the people who made them.
 
     ## How to fix
-    Add `docs/adr/0001-record-architecture-decisions.md` and write one short ADR (context, decision, consequences) for each significant technical choice.
+    Add `docs/adr/0001-record-architecture-decisions.md` and write one short ADR (context, decision,
+    consequences) for each significant technical choice.
     """
 
     area = "docs"
@@ -374,11 +401,11 @@ class DOC003(Rule):
 # -- DOC004 ------------------------------------------------------------------------------
 
 _API_SPEC_NAME = re.compile(r"(openapi|swagger|asyncapi|api[-_.]?spec|(^|/)api\.(ya?ml|json)$|(^|/)spec/|(^|/)api/)",
-                            re.I)
-_API_SPEC_KEY = re.compile(r'^\s*["\']?(openapi|swagger|asyncapi)["\']?\s*:', re.M)
+                            re.IGNORECASE)
+_API_SPEC_KEY = re.compile(r'^\s*["\']?(openapi|swagger|asyncapi)["\']?\s*:', re.MULTILINE)
 _API_ROUTE = re.compile(r"(^|/)(api|routes?|controllers?|handlers?|endpoints?|resolvers?)/"
-                        r"|(^|/)(urls|routes?|views|controllers?)\.(py|rb|js|ts|go|php)$", re.I)
-_EXAMPLE = re.compile(r"(^|/)(examples?|samples?|demos?|fixtures?|testdata)/", re.I)
+                        r"|(^|/)(urls|routes?|views|controllers?)\.(py|rb|js|ts|go|php)$", re.IGNORECASE)
+_EXAMPLE = re.compile(r"(^|/)(examples?|samples?|demos?|fixtures?|testdata)/", re.IGNORECASE)
 MAX_SPEC_CANDIDATES = 300
 
 
@@ -413,10 +440,12 @@ class DOC004(Rule):
     files they would describe.
 
     ## Why it matters
-    Without a written API contract, every client and every new developer reverse-engineers the endpoints from the code.
+    Without a written API contract, every client and every new developer reverse-engineers the endpoints from
+    the code.
 
     ## How to fix
-    Add `openapi.yaml` describing each endpoint (path, method, request and response schemas, examples) and keep it next to the routes it documents.
+    Add `openapi.yaml` describing each endpoint (path, method, request and response schemas, examples) and keep
+    it next to the routes it documents.
     """
 
     area = "docs"
@@ -431,15 +460,16 @@ class DOC004(Rule):
         measures = [Measure("API contracts", len(specs)), Measure("API route files", len(routes))]
         if specs:
             kinds = sorted({k for _, k in specs})
-            return self.passed(f"{plural(len(specs), 'API contract file')}: {', '.join(kinds)}", signal=Signal.DOCUMENTED,
+            return self.passed(f"{plural(len(specs), 'API contract file')}: {', '.join(kinds)}",
+                               signal=Signal.DOCUMENTED,
                                evidence=[Evidence(path=p, note=k) for p, k in specs[:8]], measures=measures)
         if routes:
             dirs = sorted({r[: _API_ROUTE.search(r).end()].rstrip("/") for r in routes})
+            more = " and more" if len(dirs) > 4 else ""
             return self.failed(f"no OpenAPI, GraphQL or protobuf contract for {plural(len(routes), 'API route file')}",
                                evidence=[Evidence(path=r, note="API route without a written contract")
                                          for r in routes[:5]], measures=measures,
-                               observations=(f"API routes live under {', '.join(dirs[:4])}"
-                                             f"{' and more' if len(dirs) > 4 else ''}.",),
+                               observations=(f"API routes live under {', '.join(dirs[:4])}{more}.",),
                                missing=("API documentation (endpoints, schemas, examples)",))
         return self.failed("no OpenAPI, GraphQL or protobuf contract for the service", measures=measures,
                            missing=("API documentation (endpoints, schemas, examples)",))
@@ -451,7 +481,7 @@ _GUIDE_SUFFIX = ("implementation", "guide", "setup", "audit", "summary", "plan",
                  "checklist", "instructions", "walkthrough", "integration", "migration", "complete", "status",
                  "report", "testing", "quickstart", "howto")
 _GUIDE_NAME = re.compile(r"^(start[_-]?here|[a-z0-9]+(?:[_-][a-z0-9]+)*[_-](?:" + "|".join(_GUIDE_SUFFIX)
-                         + r"))\.(md|mdx|markdown|txt|rst)$", re.I)
+                         + r"))\.(md|mdx|markdown|txt|rst)$", re.IGNORECASE)
 #: Names of audience- or purpose-named documents that are planned, not written after a feature.
 _GENERIC_STEM = {"user", "users", "developer", "developers", "dev", "admin", "administrator", "style", "styles",
                  "contributing", "contributor", "contributors", "contribution", "installation", "install", "getting",
@@ -473,13 +503,13 @@ _STOP = {
     "yaml", "yml", "config", "configuration", "server", "client", "dev", "npm", "yarn", "pnpm", "make", "build",
     "local", "localhost", "http", "https", "www", "com", "org", "env", "key", "keys", "value", "values", "true",
     "false", "null", "none", "code", "data", "user", "users", "first", "then", "next", "before", "after", "also",
-    "more", "some", "other", "only", "like", "just", "make", "sure", "need", "needs", "get", "open", "copy", "click",
+    "more", "some", "other", "only", "like", "just", "sure", "need", "needs", "get", "open", "copy", "click",
     "check", "verify", "manually", "manual", "work", "works", "working", "integration", "integrate", "integrates",
     "improve", "improves", "improved", "initial", "commit", "commits", "merge", "branch", "support", "handle",
     "handling", "flow", "system", "number", "numbers", "order", "orders", "item", "items", "list", "time", "one",
-    "two", "three", "version", "project", "section", "example", "examples", "see", "notes", "info", "information",
+    "two", "three", "version", "project", "section", "example", "examples", "see", "info", "information",
     "restart", "install", "change", "changes", "changed", "remove", "removed", "error", "errors", "result",
-    "results", "line", "lines", "name", "names", "type", "page", "view", "views", "model", "models", "service",
+    "results", "line", "lines", "name", "names", "type", "view", "views", "model", "models", "service",
     "services", "setting", "settings", "option", "options", "script", "scripts", "command", "commands", "tool",
     "tools", "workflow", "workflows", "process", "task", "tasks", "issue", "issues", "design",
 }
@@ -555,6 +585,13 @@ def guide_timings(tree: FileTree, history: H.History, guides: Iterable[str]) -> 
     """
     recent = history.recent
     complete = len(recent) >= history.total
+    words: dict[str, set[str]] = {}
+
+    def cw(c: H.Commit) -> set[str]:
+        if c.hash not in words:
+            words[c.hash] = _commit_words(c)
+        return words[c.hash]
+
     out = []
     for g in list(guides)[:40]:
         idx = [i for i, c in enumerate(recent) if g in c.paths]
@@ -567,17 +604,17 @@ def guide_timings(tree: FileTree, history: H.History, guides: Iterable[str]) -> 
             out.append(GuideTiming(g, None, None))    # it may be older than the window
             continue
         named, content = _guide_terms(tree, g, added)
-        with_code = bool(added.flags & H.TOUCH_SOURCE) and bool(named & _commit_words(added))
+        with_code = bool(added.flags & H.TOUCH_SOURCE) and bool(named & cw(added))
         earlier = [c for c in recent[oldest + 1:] if c.flags & H.TOUCH_SOURCE and not c.is_merge]
         feature, terms, by_name = None, (), False
-        hits = [(c, named & _commit_words(c)) for c in earlier]
+        hits = [(c, named & cw(c)) for c in earlier]
         hits = [(c, t) for c, t in hits if t]
         if hits:
             best = max(len(t) for _, t in hits)
             feature, t = next((c, t) for c, t in hits if len(t) == best)   # newest with the most topic words
             terms, by_name = tuple(sorted(t)), True
         else:
-            chits = [(c, content & _commit_words(c)) for c in earlier]
+            chits = [(c, content & cw(c)) for c in earlier]
             chits = [(c, t) for c, t in chits if t]
             matched = set().union(*(t for _, t in chits)) if chits else set()
             if len(matched) >= 2:
@@ -596,7 +633,7 @@ PR_TEMPLATE_GLOBS = (".github/PULL_REQUEST_TEMPLATE.md", ".github/pull_request_t
                      ".gitlab/merge_request_templates/*.md", "CONTRIBUTING.md", ".github/CONTRIBUTING.md",
                      "docs/CONTRIBUTING.md", "docs/definition-of-done.md", "DEFINITION_OF_DONE.md")
 _DOCS_ITEM = re.compile(r"^\s*[-*]\s*\[[ xX]\]\s*.*\b(docs?|documentation|readme|adrs?|runbooks?|user guide)\b.*$",
-                        re.I | re.M)
+                        re.IGNORECASE | re.MULTILINE)
 
 
 def docs_requirement(tree: FileTree) -> Evidence | None:
@@ -614,19 +651,34 @@ class DOC005(Rule):
 
     Finds feature- or task-named guides (``START_HERE.md``, ``*_IMPLEMENTATION.md``,
     ``*_GUIDE.md``, ``*_SETUP.md``, ``*_AUDIT.md`` …, anywhere in the tree) and,
-    from the history, when each was first added and whether earlier commits had
-    already changed source code on the same topic (see :func:`guide_timings`).
-    Guides written after the feature they describe are reactive documentation.
+    from the history, when each was first added (the oldest commit in the recent
+    window whose paths include it) and whether earlier commits had already
+    changed source code on the same topic. A guide's topic words come from its
+    file name, its title and the subject of the commit that added it; when none
+    of them names earlier work, its headings and body are used and two distinct
+    words must match. An earlier source-changing commit matches when its subject
+    or source paths share a topic word. Guides written after the feature they
+    describe (not in the same commit) are reactive documentation. Below the root
+    only SCREAMING_CASE names count, since lower-case pages belong to a planned
+    docs tree, and audience-named guides (``USER_GUIDE.md``) are not task guides.
     A pull-request template or Definition of Done item that requires docs is a
     written practice; otherwise the rule measures how often source-changing
     commits update documentation in the same commit, and how often the docs
     change at all.
 
+    Thresholds: ``window`` recent non-merge commits are read; with fewer than
+    ``min_commits`` the habit is not judged; ``cochange_min`` is the share of
+    source-changing commits that also change docs, ``docs_share_min`` the share
+    of all commits that change docs, and ``reactive_min`` the number of reactive
+    guides that make the practice ad hoc.
+
     ## Why it matters
-    Documentation written after the feature depends on someone remembering to write it, so it lags the code and misses edge cases.
+    Documentation written after the feature depends on someone remembering to write it, so it lags the code and
+    misses edge cases.
 
     ## How to fix
-    Make documentation part of the Definition of Done: update the docs in the same pull request as the code, and fold one-off guides into a `docs/` folder with a template.
+    Make documentation part of the Definition of Done: update the docs in the same pull request as the code, and
+    fold one-off guides into a `docs/` folder with a template.
     """
 
     area = "docs"
@@ -693,7 +745,8 @@ class DOC005(Rule):
                                          for c in docs_commits[:3]])
         if share >= thresholds["cochange_min"]:
             if reactive:
-                obs.insert(0, f"Still, {plural(len(reactive), 'guide')} written after the feature they describe: {listing}.")
+                obs.insert(0, f"Still, {plural(len(reactive), 'guide')} written after the feature they describe: "
+                              f"{listing}.")
             return self.passed(f"{len(with_docs)} of {len(src)} source-changing commits updated documentation "
                                "in the same commit", signal=Signal.OBSERVED, measures=measures,
                                evidence=[Evidence(commit=c.hash, date=c.date, note=_short(c.subject, 100))
@@ -720,7 +773,8 @@ class DOC006(Rule):
     Docs that no pipeline builds break silently, and scattered Markdown files give readers no structure to navigate.
 
     ## How to fix
-    Move the guides into `docs/` under a site generator such as MkDocs (`mkdocs.yml` with a navigation), and add a CI job that runs `mkdocs build --strict` on every pull request.
+    Move the guides into `docs/` under a site generator such as MkDocs (`mkdocs.yml` with a navigation), and add
+    a CI job that runs `mkdocs build --strict` on every pull request.
     """
 
     area = "docs"

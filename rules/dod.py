@@ -19,21 +19,22 @@ from auditor.facts import paths as P
 from auditor.facts.tree import FileTree, line_of
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
-from auditor.rules.board import commit_ref, is_bot, issue_templates, process_docs
+from auditor.rules.board import _PR_SUFFIX, commit_ref, is_bot, issue_templates, process_docs
 from auditor.rules.review import PR_TEMPLATES
 
 # -- shared helpers ---------------------------------------------------------------------
 
-_CHECKBOX = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[ xX]\]\s*(.+)$")
+_CHECKBOX = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])\s+\[[ xX]\]\s*(.+)$")
 _CHECKBOX_M = re.compile(_CHECKBOX.pattern, re.M)
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$")
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])\s+(.+)$")
 _HEADING = re.compile(r"^(#{1,6})\s|^[=\-~^]{3,}\s*$")
 
 DOD_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(rx, re.I)) for name, rx in (
     ("tests", r"\btests?\b|\bspecs?\b|\bcoverage\b|\bunit\b|\be2e\b|\btested\b"),
     ("code review", r"\breview(ed|er|s)?\b|\bapprov"),
     ("documentation", r"\bdocs?\b|\bdocumentation\b|\bdocumented\b|\breadme\b|\bguides?\b"),
-    ("changelog", r"\bchangelog\b|\brelease notes?\b|\bchangesets?\b|\bnews ?fragments?\b"),
+    ("changelog", r"\bchangelog\b|\brelease notes?\b|\bchangesets?\b|\bnews ?fragments?\b"
+                  r"|\b(changes|news|history)\.(rst|md|txt)\b"),
     ("CI passing", r"\bci\b|\bpipeline\b|\bchecks? (pass|green)|\bbuild\b|\bgreen\b|\blint"),
     ("acceptance criteria", r"\bacceptance criteria\b|\brequirements? (are )?met\b"),
     ("security", r"\bsecurity\b|\bsecrets?\b|\bvulnerab"),
@@ -82,11 +83,18 @@ _FEATURE_SUBJECT = re.compile(r"^(build|builds|integrate[sd]?|create[sd]?|enable
                               r"(?![:(!])", re.I)
 
 
+_TICKET_PREFIX = re.compile(r"^(?:\[?[A-Z][A-Z0-9]{1,9}-\d{1,6}\]?[:\s,-]*)+")
+
+
 def is_feature(c: H.Commit) -> bool:
-    """A commit that delivers product code for a feature (not a fix, revert or merge)."""
+    """A commit that delivers product code for a feature (not a fix, revert or merge).
+
+    A leading ticket key (``SMS-12 Add promo limits``) is read past.
+    """
     if c.is_merge or not c.flags & H.TOUCH_SOURCE or c.flags & (H.FIX | H.REVERT | H.HOTFIX) or is_bot(c):
         return False
-    return bool(c.flags & H.FEAT or _FEATURE_SUBJECT.match(c.subject))
+    subject = _TICKET_PREFIX.sub("", c.subject)
+    return bool(c.flags & H.FEAT or H._FEAT.match(subject) or _FEATURE_SUBJECT.match(subject))
 
 
 def feature_commits(history: H.History, window: int) -> tuple[list[H.Commit], list[H.Commit]]:
@@ -97,16 +105,31 @@ def feature_commits(history: H.History, window: int) -> tuple[list[H.Commit], li
 
 @dataclass
 class FeatureTrace:
-    """What one feature commit and its author's next few commits carried."""
+    """What one unit of work carried: a feature commit and its author's next few commits, or a ticket's commits."""
 
-    commit: H.Commit
-    tests: bool = False            # tests in the feature commit itself
+    commit: H.Commit               # the feature commit, or the first commit of the ticket
+    tests: bool = False            # tests in the feature commit itself (any commit of a ticket)
     unit: bool = False
     e2e: bool = False              # e2e tests in the commit or its follow-ups
     docs: list[str] = field(default_factory=list)
     docs_commit: H.Commit | None = None
     changelog: bool = False
     reviewed: bool = False
+    ticket: str = ""
+
+
+def _is_e2e(c: H.Commit) -> bool:
+    return any(P.is_test(p) and P.test_kind(p) == "e2e" for p in c.paths)
+
+
+def _carry(t: FeatureTrace, c: H.Commit) -> None:
+    if _is_e2e(c):
+        t.e2e = True
+    docs = [p for p in c.paths if P.is_doc(p)]
+    if docs and not t.docs:
+        t.docs, t.docs_commit = docs, c
+    if c.flags & H.TOUCH_CHANGELOG:
+        t.changelog = True
 
 
 def trace_features(features: list[H.Commit], commits: list[H.Commit], follow_commits: int,
@@ -121,13 +144,40 @@ def trace_features(features: list[H.Commit], commits: list[H.Commit], follow_com
         later = [c for c in reversed(commits[max(0, i - 50):i]) if c.email == f.email
                  and c.time - f.time <= follow_days * DAY][:follow_commits]
         for c in (f, *later):
-            if any(P.is_test(p) and P.test_kind(p) == "e2e" for p in c.paths):
-                t.e2e = True
-            docs = [p for p in c.paths if P.is_doc(p)]
-            if docs and not t.docs:
-                t.docs, t.docs_commit = docs, c
-            if c.flags & H.TOUCH_CHANGELOG:
-                t.changelog = True
+            _carry(t, c)
+        out.append(t)
+    return out
+
+
+def ticket_id(c: H.Commit) -> str | None:
+    """The first ticket a commit cites: ``SMS-178`` or ``#2197`` (a trailing pull-request number excluded)."""
+    head = _PR_SUFFIX.sub("", c.subject) + "\n" + c.body[:H.MAX_BODY]
+    for m in H._JIRA.finditer(head):
+        if m.group(1) not in H._NOT_TICKET_KEYS:
+            return m.group(0)
+    m = H._ISSUE.search(head)
+    return f"#{m.group(1)}" if m else None
+
+
+def trace_tickets(commits: list[H.Commit]) -> list[FeatureTrace]:
+    """One trace per ticket that changed product code: everything its commits carried, newest ticket first."""
+    groups: dict[str, list[H.Commit]] = {}
+    for c in commits:
+        if is_bot(c):
+            continue
+        tid = ticket_id(c)
+        if tid:
+            groups.setdefault(tid, []).append(c)
+    out = []
+    for tid, group in groups.items():
+        if not any(c.flags & H.TOUCH_SOURCE for c in group):
+            continue
+        first = group[-1]
+        t = FeatureTrace(commit=first, ticket=tid, tests=any(c.flags & H.TOUCH_TEST for c in group),
+                         reviewed=any(not c.flags & H.MAINLINE or c.flags & H.REVIEWED for c in group))
+        t.unit = any(P.is_test(p) and P.test_kind(p) != "e2e" for c in group for p in c.paths)
+        for c in reversed(group):
+            _carry(t, c)
         out.append(t)
     return out
 
@@ -186,7 +236,8 @@ class DOD001(Rule):
             return self.failed("no written Definition of Done in any document or template", missing=DOD_DOC_MISSING)
         hits.sort(key=lambda h: -len(h[2]))
         path, line, items = hits[0]
-        evidence = [Evidence(path=p, line=ln, note=f"Definition of Done, {len(its)} items") for p, ln, its in hits[:5]]
+        evidence = [Evidence(path=p, line=ln, note=f"Definition of Done, {len(its)} items" if its
+                             else "mentions the Definition of Done") for p, ln, its in hits[:5]]
         if not items:
             return self.passed(f"{path} mentions a Definition of Done but lists no items under it",
                                signal=Signal.AD_HOC, evidence=evidence,
@@ -235,8 +286,8 @@ class DOD002(Rule):
     headings such as "Checklist", "Before you submit" or "Submitting patches" — and
     classifies them into Definition-of-Done topics (tests, code review,
     documentation, changelog, CI passing, security, deployment ...). Items covering
-    at least ``min_topics`` topics are a written DoD at merge time; fewer are
-    present but ad hoc.
+    at least ``min_topics`` topics are a written DoD at merge time; a checklist
+    covering fewer is present but ad hoc, and a list of fewer steps does not count.
 
     ## Why it matters
     A checklist at the moment of merging is where a Definition of Done is actually applied, even under time pressure.
@@ -290,8 +341,13 @@ class DOD002(Rule):
                     Measure("DoD topics covered", len(covered), threshold=thresholds["min_topics"])]
         msg = (f"{files} {'carries' if len(found) == 1 else 'carry'} a {len(items)}-item {kind} covering "
                f"{', '.join(covered) or 'no Definition-of-Done topic'}")
-        signal = Signal.DOCUMENTED if len(covered) >= thresholds["min_topics"] else Signal.AD_HOC
-        return self.passed(msg, signal=signal, evidence=evidence, measures=measures, observations=obs)
+        if len(covered) >= thresholds["min_topics"]:
+            return self.passed(msg, signal=Signal.DOCUMENTED, evidence=evidence, measures=measures, observations=obs)
+        if boxes:
+            return self.passed(msg, signal=Signal.AD_HOC, evidence=evidence, measures=measures, observations=obs)
+        # A few workflow steps ("create a branch, add tests, open a PR") are not yet a done list.
+        return self.failed(msg, evidence=evidence, measures=measures, observations=obs,
+                           missing=("Done checklist in the pull-request template (tests, docs, changelog, review)",))
 
 
 class DOD003(Rule):
@@ -299,10 +355,13 @@ class DOD003(Rule):
 
     Reads the feature commits among the newest ``window`` non-merge commits (the
     FEAT flag — ``feat:``, "Add …", "Implement …" — or subjects such as "Build …",
-    "Integrate …", and only commits that change product code) and what each one,
-    or its author's next ``follow_commits`` commits within ``follow_days`` days,
-    carried: tests (unit and e2e), documentation, a changelog entry, and whether it
-    reached the default branch through a review. Items at or above
+    "Integrate …", read past a leading ticket key, and only commits that change
+    product code) and what each one, or its author's next ``follow_commits``
+    commits within ``follow_days`` days, carried: tests (unit and e2e),
+    documentation, a changelog entry, and whether it reached the default branch
+    through a review. Where ticket-driven teams title commits by ticket
+    ("SMS-178 Reports dashboard") and too few read as features, the unit is the
+    ticket instead: all the commits citing it. Items at or above
     ``observed_min`` are the observed DoD; those at or above ``sometimes_min`` are
     reported as sometimes done; the rest, and what the history cannot show
     (accessibility, performance, security, deployment checks), are missing from it.
@@ -322,12 +381,19 @@ class DOD003(Rule):
 
     def check(self, history, tools, thresholds):
         features, commits = feature_commits(history, int(thresholds["window"]))
-        n = len(features)
-        if n < thresholds["min_features"]:
-            return self.skip(f"too few feature commits ({n}) in the last {len(commits)} non-merge commits to infer "
-                             "an implicit Definition of Done")
+        commits = [c for c in commits if not is_bot(c)]
         traces = trace_features(features, commits, int(thresholds["follow_commits"]), thresholds["follow_days"])
-        win = f"last {n} feature commits ({features[-1].date} to {features[0].date})"
+        unit, units = "feature commit", "feature commits"
+        if len(traces) < thresholds["min_features"]:
+            by_ticket = trace_tickets(commits)
+            if len(by_ticket) >= thresholds["min_features"]:
+                traces, unit, units = by_ticket, "ticket", "tickets"
+        n = len(traces)
+        if n < thresholds["min_features"]:
+            return self.skip(f"too few feature commits ({len(features)}) or tickets in the last {len(commits)} "
+                             "non-merge commits to infer an implicit Definition of Done")
+        dates = sorted(t.commit.date for t in traces)
+        win = f"last {n} {units} ({dates[0]} to {dates[-1]})"
         count = {
             "tests": sum(t.tests for t in traces), "e2e": sum(t.e2e for t in traces),
             "docs": sum(bool(t.docs) for t in traces), "changelog": sum(t.changelog for t in traces),
@@ -339,20 +405,21 @@ class DOD003(Rule):
         def tier(key: str) -> str:
             return "observed" if share[key] >= obs_min else "sometimes" if share[key] >= some_min else "missing"
 
-        unit_tools = ", ".join(tools.names("test-framework"))
+        test_tools = ", ".join(tools.names("test-framework"))
         e2e_tools = ", ".join(tools.names("e2e-framework"))
         doc_files = list(dict.fromkeys(p.rsplit("/", 1)[-1] for t in traces for p in t.docs))
+        latest = traces[0].commit.subject[:70]
         lines = [f"Implicit Definition of Done (observed over the {win}):",
-                 f"✅ observed: Feature implemented in product code ({n} feature commits, latest "
-                 f"\"{features[0].subject[:70]}\")"]
-        missing_dod: list[str] = []
+                 f"✅ observed: Feature implemented in product code ({n} {units}, latest \"{latest}\")"]
+        after = "right after the feature" if unit == "feature commit" else "in the ticket's commits"
         items = (
-            ("tests", f"Unit tests written with the feature{f' ({unit_tools})' if unit_tools else ''}",
-             f"{count['tests']} of {n} feature commits touch tests"),
-            ("docs", "Implementation guide or docs written with or right after the feature",
+            ("tests", f"Unit tests written with the {'feature' if unit == 'feature commit' else 'change'}"
+                      f"{f' ({test_tools})' if test_tools else ''}", f"{count['tests']} of {n} {units} touch tests"),
+            ("docs", f"Implementation guide or docs written with or {after}",
              f"{count['docs']} of {n}" + (f"; {', '.join(doc_files[:4])}" if doc_files else "")),
-            ("changelog", "Changelog entry", f"{count['changelog']} of {n} feature commits or their follow-ups"),
+            ("changelog", "Changelog entry", f"{count['changelog']} of {n} {units}"),
         )
+        missing_dod: list[str] = []
         observed = []
         for key, label, detail in items:
             t = tier(key)
@@ -364,36 +431,38 @@ class DOD003(Rule):
             else:
                 missing_dod.append(f"{label[0].lower() + label[1:]} ({detail})")
             if key == "tests" and count["e2e"]:
-                lines.append(f"✅ observed: E2E tests written{f' ({e2e_tools})' if e2e_tools else ''} where "
-                             f"applicable ({count['e2e']} of {n} features got an e2e spec within "
-                             f"{thresholds['follow_days']:g} days)")
+                mark = "✅ observed" if count["e2e"] >= 2 else "⚠ once"
+                lines.append(f"{mark}: E2E tests written{f' ({e2e_tools})' if e2e_tools else ''} where "
+                             f"applicable ({count['e2e']} of {n} {units} came with an e2e spec)")
         direct = n - count["reviewed"]
         if tier("reviewed") == "observed":
-            lines.append(f"✅ observed: Code reviewed through a pull or merge request ({count['reviewed']} of {n})")
+            lines.append(f"✅ observed: Code reviewed through a pull or merge request ({count['reviewed']} of {n} "
+                         f"{units})")
         else:
-            lines.append(f"✅ observed: Code committed straight to the default branch ({direct} of {n} feature "
-                         "commits)")
-            missing_dod.insert(0, f"code review completed ({direct} of {n} feature commits skipped review)")
+            lines.append(f"✅ observed: Code committed straight to the default branch ({direct} of {n} {units})")
+            missing_dod.insert(0, f"code review completed ({direct} of {n} {units} skipped review)")
         missing_dod += [m[0].lower() + m[1:] for m in NOT_IN_HISTORY]
         observations = lines + ["Missing from DoD: " + "; ".join(missing_dod) + "."]
-        measures = [Measure("feature commits touching tests", round(share["tests"], 2), "%", obs_min, win),
-                    Measure("features documented within the follow-up window", round(share["docs"], 2), "%",
-                            obs_min, win),
-                    Measure("features with a changelog entry", round(share["changelog"], 2), "%", obs_min, win),
-                    Measure("features reviewed before landing", round(share["reviewed"], 2), "%", obs_min, win)]
-        evidence = [commit_ref(t.commit, f"feature with tests: {t.commit.subject[:90]}") for t in traces
-                    if t.tests][:3]
-        followups = {t.docs_commit.hash: t for t in traces if t.docs_commit is not None and t.docs_commit is not t.commit}
-        evidence += [commit_ref(t.docs_commit, f"docs after the feature: {', '.join(t.docs[:2])}")
-                     for t in followups.values()][:3]
+        measures = [Measure(f"{units} touching tests", round(share["tests"], 2), "%", obs_min, win),
+                    Measure(f"{units} documented {'within the follow-up window' if unit == 'feature commit' else ''}"
+                            .strip(), round(share["docs"], 2), "%", obs_min, win),
+                    Measure(f"{units} with a changelog entry", round(share["changelog"], 2), "%", obs_min, win),
+                    Measure(f"{units} reviewed before landing", round(share["reviewed"], 2), "%", obs_min, win)]
+        label = (lambda t: t.commit.subject[:90]) if unit == "feature commit" else (
+            lambda t: f"{t.ticket}: {t.commit.subject[:80]}")
+        evidence = [commit_ref(t.commit, f"{unit} with tests: {label(t)}") for t in traces if t.tests][:3]
+        followups = {t.docs_commit.hash: t for t in traces
+                     if t.docs_commit is not None and t.docs_commit is not t.commit}
+        evidence += [commit_ref(t.docs_commit, f"docs with the {'feature' if unit == 'feature commit' else 'ticket'}"
+                                               f": {', '.join(t.docs[:2])}") for t in followups.values()][:3]
         if observed:
-            what = {"tests": f"{count['tests']} of {n} feature commits touch tests",
-                    "docs": f"{count['docs']} of {n} features are documented right away",
-                    "changelog": f"{count['changelog']} of {n} features add a changelog entry"}
+            what = {"tests": f"{count['tests']} of {n} {units} touch tests",
+                    "docs": f"{count['docs']} of {n} {units} are documented right away",
+                    "changelog": f"{count['changelog']} of {n} {units} add a changelog entry"}
             return self.passed("implicit Definition of Done in the history: " + ", ".join(what[k] for k in observed),
                                signal=Signal.OBSERVED, evidence=evidence, measures=measures,
                                observations=observations)
-        return self.failed(f"no implicit Definition of Done in the history: {count['tests']} of {n} feature commits "
+        return self.failed(f"no implicit Definition of Done in the history: {count['tests']} of {n} {units} "
                            f"touch tests, {count['docs']} are documented, {count['changelog']} add a changelog entry",
                            evidence=evidence, measures=measures, observations=observations,
                            missing=("Tests written with each feature", "Documentation updated with each feature"))

@@ -42,7 +42,8 @@ STORY_FIELDS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple((item, short,
     (STORY_READINESS[1], "acceptance criteria",
      r"\bacceptance[-_ ]?criteria\b|\bgiven\b[^\n]{1,80}\bwhen\b[^\n]{1,80}\bthen\b|\bdefinition[-_ ]of[-_ ]done\b"),
     (STORY_READINESS[2], "dependencies", r"\bdependenc(y|ies)\b|\bblocked[-_ ]by\b|\bdepends[-_ ]on\b"),
-    (STORY_READINESS[3], "design assets", r"\bmock-?ups?\b|\bwireframes?\b|\bfigma\b|\bdesigns?\b|\bscreenshots?\b"),
+    (STORY_READINESS[3], "design assets", r"\bmock-?ups?\b|\bmock ups?\b|\bwireframes?\b|\bfigma\b|\bdesign (assets?|files?|specs?)\b"
+                                            r"|\bscreenshots?\b"),
     (STORY_READINESS[4], "technical spike", r"\bspikes?\b|\binvestigation\b|\bresearch\b"),
     (STORY_READINESS[5], "effort estimate", r"\bestimat(e|es|ed|ion)\b|\bstory[-_ ]?points?\b|\bt-?shirt\b|\beffort\b"
                                              r"|\bsize\b"),
@@ -95,7 +96,8 @@ class DOR001(Rule):
                                missing=STORY_READINESS)
         hits.sort(key=lambda h: -len(h[2]))
         path, line, items = hits[0]
-        evidence = [Evidence(path=p, line=ln, note=f"Definition of Ready, {len(its)} items") for p, ln, its in hits[:5]]
+        evidence = [Evidence(path=p, line=ln, note=f"Definition of Ready, {len(its)} criteria" if its
+                             else "mentions the Definition of Ready") for p, ln, its in hits[:5]]
         if not items:
             return self.passed(f"{path} mentions a Definition of Ready but lists no criteria under it",
                                signal=Signal.AD_HOC, evidence=evidence)
@@ -242,8 +244,8 @@ class DOR003(Rule):
                            (f" address {', '.join(c[0].lower() + c[1:] for c in covered)}" if covered
                             else " address none of the technical readiness items")
                            + (f"; not {', '.join(a[0].lower() + a[1:] for a in absent)}." if absent else "."))
-            return self.passed("; ".join(parts), signal=Signal.DOCUMENTED, evidence=evidence,
-                               measures=[Measure("design proposals", len(proposals) - len(templates))],
+            measures = [Measure("design proposals", len(proposals) - len(templates))] if proposals else []
+            return self.passed("; ".join(parts), signal=Signal.DOCUMENTED, evidence=evidence, measures=measures,
                                observations=obs)
         if assets:
             folders = sorted({p.rsplit("/", 1)[0] for p in assets})

@@ -174,9 +174,10 @@ class FBK003(Rule):
         hits = _scan(tree, [p for p in docs if p not in named_paths], _PLAN_TEXT)
         evidence = named + [Evidence(path=p, line=ln, note=text) for p, ln, text in hits[:4]]
         if evidence:
-            return self.passed(f"success metrics are written down in {len({e.path for e in evidence})} documents",
+            n = len({e.path for e in evidence})
+            return self.passed(f"success metrics are written down in {n} document{'s' if n > 1 else ''}",
                                signal=Signal.DOCUMENTED, evidence=evidence)
-        return self.failed(f"no metrics plan or success metrics in {len(docs)} documents",
+        return self.failed(f"no metrics plan or success metrics in {len(docs)} document{'' if len(docs) == 1 else 's'}",
                            missing=("Metrics plan: success metrics and targets per feature",
                                     "Monitoring schedule (who checks which metric, when)"))
 
@@ -186,15 +187,20 @@ _REVIEW_PATH = re.compile(r"(post[-_ ]?release|post[-_ ]?launch|post[-_ ]?deploy
                           r"|feature[-_ ]?review)", re.I)
 _REVIEW_TEXT = re.compile(r"^#{1,6}\s*.*\b(post[- ]release review|post[- ]launch review|post[- ]deploy(ment)? review"
                           r"|feature impact summary|impact review|production metrics review|goal vs\.? reality"
-                          r"|release retrospective|launch review)\b", re.I | re.M)
+                          r"|release retrospective|launch review)\b"
+                          # a sentence scheduling the review: "two weeks after release the owner reviews it"
+                          r"|\b(days?|weeks?|months?) after (each |the |a )?(release|deploy(ment)?|launch)\b[^.\n]{0,120}"
+                          r"\breview|\breview[^.\n]{0,80}\b(days?|weeks?) after (each |the |a )?(release|deploy(ment)?"
+                          r"|launch)\b", re.I | re.M)
 
 
 class FBK004(Rule):
     """Released features are reviewed against their goals after release.
 
-    Looks for post-release, post-launch or impact reviews by name and for headings
+    Looks for post-release, post-launch or impact reviews by name, for headings
     such as "Post-release review", "Feature Impact Summary", "Production Metrics
-    Review" or "Goal vs. Reality" in the documentation (reading at most 300 files).
+    Review" or "Goal vs. Reality", and for a sentence that schedules a review some
+    days or weeks after release, in the documentation (reading at most 300 files).
 
     ## Why it matters
     Without a review after release, the loop from production back to planning stays open: nobody decides whether a feature succeeded, needs iteration or should be removed.
@@ -216,7 +222,8 @@ class FBK004(Rule):
         hits = _scan(tree, [p for p in docs if p not in named_paths], _REVIEW_TEXT)
         evidence = named + [Evidence(path=p, line=ln, note=text) for p, ln, text in hits[:4]]
         if evidence:
-            return self.passed(f"post-release reviews are documented in {len({e.path for e in evidence})} files",
+            n = len({e.path for e in evidence})
+            return self.passed(f"post-release reviews are documented in {n} file{'s' if n > 1 else ''}",
                                signal=Signal.DOCUMENTED, evidence=evidence)
         return self.failed("no post-release or impact review of shipped features",
                            missing=("Post-release review (goal vs. reality, 7 days after deploy)",

@@ -43,6 +43,10 @@ def _scan(tree, paths, pattern: re.Pattern[str], *, max_files: int = MAX_SCAN_FI
     return hits, read
 
 
+#: Metrics-category configuration that is alerting or dashboards, judged by MON005 rather than MON002.
+_ALERT_TOOLS = {"Prometheus alerting rules", "Alertmanager", "Grafana"}
+
+
 def _tool_summary(found) -> str:
     names = sorted({name for name, _ in found})
     return ", ".join(names)
@@ -76,7 +80,7 @@ class MON001(Rule):
                                evidence=[ev for _, ev in found[:8]])
         read = sorted((m.path for m in manifests.manifests if not m.problem), key=lambda p: (p.count("/"), p))
         where = f" in {', '.join(read[:4])}" if read else ""
-        return self.failed(f"no error tracking for a deployed {project.label}: no Sentry, Bugsnag, Rollbar or "
+        return self.failed(f"no error tracking for this {project.label}: no Sentry, Bugsnag, Rollbar or "
                            f"similar SDK{where} and no sentry.*.config.* file",
                            evidence=[e for e in project.evidence if e.path][:2],
                            missing=("Error tracking (e.g. Sentry)", "Alerts on new production errors"))
@@ -105,7 +109,7 @@ class MON002(Rule):
     def check(self, project, tools):
         if not project.deployed:
             return _not_deployed(self, project)
-        found = tools.in_category("apm", "metrics", "tracing")
+        found = [(n, ev) for n, ev in tools.in_category("apm", "metrics", "tracing") if n not in _ALERT_TOOLS]
         if found:
             return self.passed(f"performance telemetry with {_tool_summary(found)}", signal=Signal.AUTOMATED,
                                evidence=[ev for _, ev in found[:8]])
@@ -237,7 +241,6 @@ class MON004(Rule):
 _ALERT_PATH = re.compile(r"(^|/)(alerts?|alerting|alert[-_]rules|monitors|dashboards)/[^/]+\.(ya?ml|json|jsonnet|"
                          r"libsonnet|tf)$|\.rules\.ya?ml$|(^|/)(checkly\.config\.[jt]s|\.upptimerc\.ya?ml)$"
                          r"|(^|/)__checks__/", re.I)
-_ALERT_TOOLS = {"Prometheus alerting rules", "Alertmanager", "Grafana"}
 _ALERT_TF = re.compile(r'resource\s+"(datadog_monitor|datadog_dashboard\w*|newrelic_alert_policy|newrelic_nrql_alert_'
                        r'condition|newrelic_synthetics_monitor|pagerduty_\w+|opsgenie_\w+|grafana_dashboard|'
                        r'grafana_rule_group|aws_cloudwatch_metric_alarm|aws_cloudwatch_dashboard|'
@@ -282,7 +285,8 @@ class MON005(Rule):
         outside = ("Alerts and uptime monitors configured in vendor consoles (Sentry, Datadog, UptimeRobot, "
                    "the hosting platform)",)
         if evidence:
-            return self.passed(f"alerting or dashboards kept as code in {len({e.path for e in evidence})} files",
+            n = len({e.path for e in evidence})
+            return self.passed(f"alerting or dashboards kept as code in {n} file{'s' if n > 1 else ''}",
                                signal=Signal.AUTOMATED, evidence=evidence, not_determinable=outside)
         return self.failed("no alert rules, dashboards or uptime checks in the repository",
                            missing=("Alert rules (error rate, latency, uptime)", "Dashboards",
@@ -326,7 +330,8 @@ class MON006(Rule):
         headed = [Evidence(path=p, line=ln, note=text) for p, ln, text in hits[:4]]
         if named or headed:
             evidence = named + headed
-            return self.passed(f"incident response is documented in {len({e.path for e in evidence})} files",
+            n = len({e.path for e in evidence})
+            return self.passed(f"incident response is documented in {n} file{'s' if n > 1 else ''}",
                                signal=Signal.DOCUMENTED, evidence=evidence)
         return self.failed("no runbook, on-call or incident-response document",
                            missing=("Incident response runbook", "On-call rotation and escalation path",

@@ -31,6 +31,15 @@ def _commit_ref(c, note: str | None = None) -> Evidence:
     return Evidence(commit=c.hash, date=c.date, note=note or c.subject[:120])
 
 
+def _thin(history, minimum: int, since: int | None = None) -> str | None:
+    """Why the history is too thin to judge a habit from, or None."""
+    if history.total < minimum:
+        return f"insufficient history: only {history.total} commits"
+    if history.is_shallow and since is not None and (history.first_time or 0) > since:
+        return f"insufficient history: the clone is shallow and its {history.total} commits do not reach back"
+    return None
+
+
 def _docs(tree) -> list[str]:
     """Prose documents (not changelogs, not vendored), shallowest first."""
     docs = [p for p in tree.paths if p.lower().endswith(_DOC_EXTS) and not P.is_vendored(p)
@@ -46,11 +55,12 @@ def _recent_window(history, since: int, until: int, days: int) -> tuple[list, st
 
 
 _STEP = re.compile(r"^\s*(\d{1,2})[.)]\s+(\S.*)$")
-_LIST_ITEM = re.compile(r"^\s*([-*+]|\d{1,2}[.)])\s+\S")
+_LIST_ITEM = re.compile(r"^\s*([-*+]|\d{1,2}[.)])\s+(?=\S)")
 _MANUAL = re.compile(r"\bmanual(ly)?\b|\bby hand\b", re.I)
 _NOT_MANUAL = re.compile(r"\b(user|reference|owner'?s|the) manual\b|\bmanual pages?\b", re.I)
+# "open" alone is not hands-on ("open a pull request"); opening a dashboard or console is, by those words.
 _HANDS_ON = re.compile(r"\bmanual(ly)?\b|\bby hand\b|\bdashboard\b|\bconsole\b|\bclick\b|\bpaste\b|\bcopy\b"
-                       r"|\bopen\b|\blog ?in(to)?\b|\bssh\b|\bverify\b|\bcheck the\b|\bstudio\b", re.I)
+                       r"|\blog ?in(to)?\b|\bssh\b|\bverify\b|\bcheck the\b|\bstudio\b", re.I)
 
 
 def _procedures(text: str, min_steps: int) -> list[tuple[int, int, int, bool, str]]:
@@ -82,8 +92,8 @@ class PAIN001(Rule):
     Reads the documentation (at most 300 files of 256 KB) for numbered procedures
     of three or more steps that are done by hand — steps that say "manually" or
     that open dashboards, copy values, click, paste or verify by eye — and for
-    documents that describe manual work more than once. Recent commits whose
-    subject names manual work are cited as well.
+    documents whose list items describe manual work more than once. It reads only
+    files, so it also works on a shallow clone.
 
     ## Why it matters
     Manual multi-step procedures slow every QA and release cycle, invite human error and cannot be regression-tested.
@@ -95,10 +105,9 @@ class PAIN001(Rule):
     area = "pain-points"
     effort = Effort.DAYS
     weight = 1.0
-    thresholds = {"max_files": 300, "min_steps": 3, "hands_on_steps_min": 2, "manual_mentions_min": 2,
-                  "window_days": 90}
+    thresholds = {"max_files": 300, "min_steps": 3, "hands_on_steps_min": 2, "manual_mentions_min": 2}
 
-    def check(self, tree, history, as_of, thresholds):
+    def check(self, tree, thresholds):
         docs = _docs(tree)
         if not docs:
             return self.skip("no documentation to read for manual procedures")
@@ -120,15 +129,12 @@ class PAIN001(Rule):
                 lines = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1)
                          if _LIST_ITEM.match(ln) and _MANUAL.search(ln) and not _NOT_MANUAL.search(ln)]
                 if len(lines) >= thresholds["manual_mentions_min"]:
-                    mentions.append((p, lines[0][0], len(lines), lines[0][1].strip()))
-        d = int(thresholds["window_days"])
-        commits = [c for c in history.recent if _MANUAL.search(c.subject) and c.time >= as_of.days_ago(d)][:2]
+                    mentions.append((p, lines[0][0], len(lines), _LIST_ITEM.sub("", lines[0][1]).strip()))
         found.sort(key=lambda x: (-x[4], -x[3], x[0]))
         evidence = [Evidence(path=p, line=line, note=f"{steps}-step procedure, {hands} steps by hand: "
                              + " ".join(step.split())[:90]) for p, line, steps, hands, _, step in found[:5]]
         evidence += [Evidence(path=p, line=line, note=f"manual work mentioned {n} times: "
                               + " ".join(text.split())[:90]) for p, line, n, text in mentions[:3]]
-        evidence += [_commit_ref(c) for c in commits]
         measures = [Measure("manual procedures", len(found), window=f"{read} documents read"),
                     Measure("steps done by hand", sum(x[3] for x in found), "steps"),
                     Measure("documents describing manual work", len(mentions))]
@@ -207,8 +213,8 @@ class PAIN002(Rule):
         top = sorted(per_file.items(), key=lambda kv: (-kv[1][0], kv[0]))[:5]
         evidence = [Evidence(path=p, line=ln, note=f"{_n(n, 'marker')}: {text[:90]}") for p, (n, ln, text) in top]
         breakdown = ", ".join(f"{kinds[k]} {k}" for k in ("TODO", "FIXME", "HACK") if kinds[k])
-        return self.failed(f"{_n(total, 'debt marker')} ({breakdown}) in {_n(len(per_file), 'file')}, "
-                           f"most in {top[0][0]}",
+        where = f"in {top[0][0]}" if len(per_file) == 1 else f"in {len(per_file)} files, most in {top[0][0]}"
+        return self.failed(f"{_n(total, 'debt marker')} ({breakdown}) {where}",
                            evidence=evidence, measures=measures,
                            missing=("Tech-debt items tracked with an owner and priority",))
 
@@ -282,11 +288,15 @@ class PAIN004(Rule):
     area = "pain-points"
     effort = Effort.DAYS
     weight = 0.75
-    thresholds = {"window_days": 90, "rework_share_max": 0.05, "min_count": 2}
+    min_history = 10
+    thresholds = {"window_days": 90, "rework_share_max": 0.05, "min_count": 2, "min_history": 10}
 
     def check(self, history, as_of, thresholds):
         d = int(thresholds["window_days"])
         win = f"last {d} days"
+        thin = _thin(history, int(thresholds["min_history"]), as_of.days_ago(d))
+        if thin:
+            return self.skip(thin)
         idx = list(history.indices(since=as_of.days_ago(d), until=as_of.ts, flags_none=H.MERGE))
         if not idx:
             return self.skip(f"no commits in the {win}")
@@ -491,7 +501,10 @@ class PAIN008(Rule):
                     and name not in wired):
                 found.append(p)
         if not found:
-            return self.passed("no ad-hoc test scripts outside the test layout", signal=Signal.OBSERVED)
+            tests = sum(1 for p in tree.paths if P.is_test(p) and not P.is_vendored(p))
+            return self.passed("no ad-hoc test scripts outside the test layout", signal=Signal.OBSERVED,
+                               measures=[Measure("ad-hoc test scripts", 0, "files"),
+                                         Measure("files in the test layout", tests, "files")])
         evidence = []
         for p in found[:6]:
             text = tree.read_text(p, MAX_SCAN_BYTES) or ""

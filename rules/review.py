@@ -241,7 +241,8 @@ class REV005(Rule):
     """Work happens on feature branches that are merged back.
 
     Counts merged branch names in merge subjects (``Merge pull request #N from
-    org/feature-x``, ``Merge branch 'feature/x'``) in the whole history.
+    org/feature-x``, ``Merge branch 'feature/x'``) and squash-merged pull requests
+    (subjects ending ``(#N)``, each a branch merged as one commit) in the whole history.
 
     ## Why it matters
     Feature branches keep unfinished work off the default branch and give each change a place to be reviewed.
@@ -256,14 +257,17 @@ class REV005(Rule):
 
     def check(self, history):
         branches = history.branch_names
-        n = sum(branches.values())
+        squashed = history.count(flags_all=H.SQUASH_PR) + history.count(flags_all=H.MR_MERGE, flags_none=H.MERGE)
+        n = sum(branches.values()) + squashed
         merges = history.count(flags_all=H.MERGE)
         prefixes = sorted({b.split("/", 1)[0] for b in branches if "/" in b})[:8]
-        measures = [Measure("merged branches", n), Measure("merge commits", merges)]
+        measures = [Measure("merged branches", sum(branches.values())), Measure("squash-merged pull requests", squashed),
+                    Measure("merge commits", merges)]
         if n >= 3:
-            ex = [commit_ref(c) for c in history.recent if c.flags & (H.PR_MERGE | H.BRANCH_MERGE)][:3]
+            ex = [commit_ref(c) for c in history.recent
+                  if c.flags & (H.PR_MERGE | H.BRANCH_MERGE | H.SQUASH_PR | H.MR_MERGE)][:3]
             obs = [f"Branch prefixes in use: {', '.join(prefixes)}."] if prefixes else []
             return self.passed(f"{n} branch merges in the history", signal=Signal.OBSERVED, evidence=ex,
                                measures=measures, observations=obs)
-        return self.failed("no evidence of feature branches: no branch merges in the history",
+        return self.failed("no evidence of feature branches: no branch or pull-request merges in the history",
                            measures=measures, missing=("Feature-branch workflow",))

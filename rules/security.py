@@ -14,7 +14,7 @@ from auditor.facts import paths as P
 from auditor.facts.tree import line_of
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
-from auditor.rules.cicd import BOT_NAMES, join_words, plural, stage_evidence
+from auditor.rules.cicd import BOT_NAMES, a_label, join_words, plural, stage_evidence
 
 SECURITY_POLICIES = ("SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md", "SECURITY.rst", "SECURITY.txt",
                      ".github/SECURITY.rst", "docs/SECURITY.rst", ".gitlab/SECURITY.md")
@@ -47,6 +47,9 @@ _CREDENTIAL_JSON = re.compile(r"(^|/)(credentials|service[-_]?account[^/]*|clien
                               r"\.json$", re.IGNORECASE)
 _PRIVATE_KEY_MARK = "PRIVATE KEY"
 _NPM_TOKEN = re.compile(r"_authToken\s*=\s*(?!\$\{|\$[A-Z_])\S", re.IGNORECASE)
+#: Packages that load ``.env`` files: a project using one should keep ``.env`` out of git.
+ENV_LOADERS = ("dotenv", "dotenv-cli", "dotenv-expand", "@next/env", "python-dotenv", "django-environ", "environs",
+               "pydantic-settings", "github.com/joho/godotenv", "dotenvy", "dotenv-rails", "vlucas/phpdotenv")
 _GITIGNORE_ENV = re.compile(r"^\s*/?(\.env[\w.*-]*|\*\.env|\.env\*)\s*$", re.MULTILINE)
 
 #: Ecosystems whose manifests should come with a lockfile, and the lockfiles that serve them.
@@ -206,8 +209,8 @@ class SEC003(Rule):
     weight = 1.0
 
     def check(self, ci, tools, tree, project):
-        if project.kind in ("docs", "empty"):
-            return self.not_applicable(f"a {project.label} has no code to scan")
+        if project.kind == "docs":
+            return self.not_applicable(f"{a_label(project)} has no code to scan")
         questions = ("GitHub code scanning default setup (enabled in repository settings, no workflow file)",)
         scans = _scans(ci, _SAST)
         hooks = _precommit_hooks(tree, ci, _SAST)
@@ -252,7 +255,7 @@ class SEC004(Rule):
     effort = Effort.DAY
     weight = 1.5
 
-    def check(self, tree):
+    def check(self, tree, manifests, project):
         flagged, fixtures = [], []
         for path in tree.paths:
             if P.is_vendored(path):
@@ -288,16 +291,29 @@ class SEC004(Rule):
                                         "Rotation of the credentials the files held"),
                                not_determinable=("Whether the committed values are live credentials",
                                                  "Secrets in earlier commits that were since deleted"))
+        measures = [Measure("committed secret files", 0), Measure("files checked", len(tree.paths))]
+        if project.kind in ("empty", "docs"):
+            return self.not_applicable(f"{a_label(project)} without secrets files has no application secrets to "
+                                       "guard", measures=measures)
         if ignores:
             return self.passed(f"no secrets files are tracked, and .gitignore excludes {join_words(ignores[:4])}",
                                signal=Signal.AUTOMATED, evidence=[Evidence(path=".gitignore",
                                                                            line=line_of(gitignore, ignores[0]),
                                                                            note="environment files ignored")],
-                               observations=obs,
+                               measures=measures, observations=obs,
                                not_determinable=("Secrets in earlier commits that were since deleted",))
-        return self.passed("no secrets files are tracked (but .gitignore does not exclude .env files)",
-                           signal=Signal.OBSERVED, observations=obs,
-                           missing=(".gitignore entries for .env files",),
+        env_use = [Evidence(path=p, note="environment template")
+                   for p in tree.glob(".env.example", ".env.sample", ".env.template", "*/.env.example")[:2]]
+        env_use += [Evidence(path=d.path, line=d.line, note=f"{d.name} dependency loads .env files")
+                    for d in manifests.find(*ENV_LOADERS)[:2]]
+        if env_use:
+            return self.passed("no secrets files are tracked, but .gitignore does not exclude .env files although "
+                               "the project reads them", signal=Signal.OBSERVED, observations=obs, measures=measures,
+                               evidence=env_use,
+                               missing=(".gitignore entries for .env files",),
+                               not_determinable=("Secrets in earlier commits that were since deleted",))
+        return self.passed("no secrets files are tracked", signal=Signal.OBSERVED, observations=obs,
+                           measures=measures,
                            not_determinable=("Secrets in earlier commits that were since deleted",))
 
 

@@ -127,9 +127,10 @@ class _CeremonyRule(Rule):
         parts = []
         if files:
             folders = sorted({p.rsplit("/", 1)[0] if "/" in p else "." for p in files})
-            parts.append(f"{len(files)} {c.noun} file(s) in {', '.join(folders[:3])}")
+            parts.append(f"{len(files)} {c.noun} notes or template file(s) in {', '.join(folders[:3])}")
         if mentions:
-            parts.append(f"described in {', '.join(sorted({p for p, _, _ in mentions})[:3])}")
+            where = ", ".join(sorted({p for p, _, _ in mentions})[:3])
+            parts.append(f"{'also ' if files else c.noun + ' '}described in {where}")
         measures = [Measure(f"{c.noun} files", len(files))] if files else []
         if dates:
             latest = dates[-1]
@@ -268,6 +269,8 @@ class SPR005(Rule):
     varying by at most ``cadence_cv_max`` of the mean). Beside them it reports the
     weekly rhythm of commits over the last ``weeks`` weeks and the active days —
     as an observation only: steady commits without boundaries are not sprints.
+    Fewer than ten commits, or a shallow clone that cuts the window, cannot show
+    a rhythm: the rule is skipped.
 
     ## Why it matters
     Iteration boundaries give the team fixed points to plan, review and adjust, and a cadence to forecast delivery from.
@@ -279,11 +282,15 @@ class SPR005(Rule):
     area = "sprints"
     effort = Effort.ONGOING
     weight = 1.25
+    min_history = 10
     thresholds = {"weeks": 12, "tag_window_days": 180, "min_sprints": 2, "min_tags": 4, "cadence_days_min": 5,
                   "cadence_days_max": 31, "cadence_cv_max": 0.5}
 
     def check(self, history, tags, as_of, thresholds):
         weeks = int(thresholds["weeks"])
+        if history.is_shallow and (history.first_time or 0) > as_of.days_ago(int(thresholds["tag_window_days"])):
+            return self.skip(f"shallow clone: the readable history starts on {history.first.date if history.first else '?'}"
+                             f", inside the {int(thresholds['tag_window_days'])}-day window")
         r = weekly_rhythm(history, as_of.ts, weeks)
         measures = [Measure("commits per week", ", ".join(map(str, r["per_week"])),
                             window=f"last {weeks} weeks, oldest first"),

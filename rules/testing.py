@@ -26,7 +26,7 @@ from auditor.facts import paths as P
 from auditor.facts.tree import line_of
 from auditor.model import Aspect, Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
-from auditor.rules.cicd import TEST_STAGES, join_words, plural, stage_evidence
+from auditor.rules.cicd import TEST_STAGES, a_label, join_words, plural, stage_evidence
 
 #: Test-code extensions (data, fixtures and snapshots under test folders are not tests).
 _CODE_EXT = {"py", "js", "jsx", "ts", "tsx", "mjs", "cjs", "go", "rs", "java", "kt", "kts", "scala", "rb", "php",
@@ -77,8 +77,13 @@ STRATEGY_MISSING = (
 
 
 def _not_testable(project):
-    if project.kind in ("docs", "empty"):
-        return f"a {project.label} has no code to test"
+    """Why testing does not apply: only to a documentation-only repository.
+
+    An "empty" repository (a README and a licence) is a project that has not started:
+    its tests are missing, not moot.
+    """
+    if project.kind == "docs":
+        return f"{a_label(project)} has no code to test"
     return None
 
 
@@ -136,9 +141,9 @@ class TST001(Rule):
         for path, needle, name in (("pyproject.toml", "[tool.pytest.ini_options]", "pytest"),
                                    ("setup.cfg", "[tool:pytest]", "pytest"), ("tox.ini", "[pytest]", "pytest")):
             text = tree.read_text(path) if tree.exists(path) else None
-            if text and needle in text:
-                found.setdefault(name, []).append(Evidence(path=path, line=line_of(text, needle),
-                                                           note=f"{needle} section"))
+            if text and needle in text:  # the section's line, in place of a bare mention of the file
+                found[name] = [Evidence(path=path, line=line_of(text, needle), note=f"{needle} section")] + [
+                    e for e in found.get(name, []) if e.path != path]
         tests = test_files(tree)
         for name, rx in _LANGUAGE_RUNNERS:
             hits = [p for p in tests if re.search(rx, p)] if name != ".NET test project" else \
@@ -301,6 +306,7 @@ class TST004(Rule):
     effort = Effort.DAY
     weight = 1.0
     aspect = Aspect.IMPLEMENTATION
+    after = ("CICD002",)  # a CI pipeline comes before the test job in it
 
     def check(self, ci, tasks, tree, project):
         why = _not_testable(project)
@@ -313,7 +319,11 @@ class TST004(Rule):
         runs = [(s, p, st) for s in TEST_STAGES for p, st in stages.get(s, [])]
         if runs:
             kinds = sorted({s for s, _, _ in runs})
-            jobs = sorted({f"{st.job} in {p.path}" for _, p, st in runs})
+            by_path: dict[str, list[str]] = {}
+            for _, p, st in runs:
+                if st.job not in by_path.setdefault(p.path, []):
+                    by_path[p.path].append(st.job)
+            jobs = [f"job{'s' if len(js) > 1 else ''} {join_words(js)} in {path}" for path, js in by_path.items()]
             obs = []
             has_e2e_script = any(re.search(r"e2e|playwright|cypress", f"{t.name} {t.command}", re.IGNORECASE)
                                  for t in scripts)

@@ -28,6 +28,15 @@ def _commit_ref(c, note: str | None = None) -> Evidence:
     return Evidence(commit=c.hash, date=c.date, note=note or c.subject[:120])
 
 
+def _thin(history, minimum: int, since: int | None = None) -> str | None:
+    """Why the history is too thin to judge a habit from, or None."""
+    if history.total < minimum:
+        return f"insufficient history: only {history.total} commits"
+    if history.is_shallow and since is not None and (history.first_time or 0) > since:
+        return f"insufficient history: the clone is shallow and its {history.total} commits do not reach back"
+    return None
+
+
 def _utc_date(ts: int) -> str:
     return dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc).date().isoformat()
 
@@ -60,12 +69,16 @@ class VEL001(Rule):
     area = "velocity"
     effort = Effort.ONGOING
     weight = 1.0
-    thresholds = {"window_days": 28, "min_commits": 4, "drop_max": 0.5}
+    min_history = 10
+    thresholds = {"window_days": 28, "min_commits": 4, "drop_max": 0.5, "min_history": 10}
 
     def check(self, history, as_of, thresholds):
         d = int(thresholds["window_days"])
         end = as_of.ts
         start = end - d * DAY
+        thin = _thin(history, int(thresholds["min_history"]), start)
+        if thin:
+            return self.skip(thin)
         cur = [i for i in history.indices(since=start + 1, until=end, flags_none=H.MERGE)]
         prev = history.count(since=start - d * DAY + 1, until=start, flags_none=H.MERGE)
         active = len({_utc_date(history.times[i]) for i in cur})
@@ -231,17 +244,16 @@ class VEL004(Rule):
         obs = [f"{len(night)} of {n} commits at night, {len(weekend)} at weekends and {evening} in the evening "
                f"(18:00–{start:02d}:00) in the {win}; the busiest day is {busiest_day} and the busiest hour "
                f"{busiest_hour:02d}:00 local time."]
-        flagged = []
+        flagged: list[tuple[str, list]] = []
         if night_share > thresholds["night_share_max"] and weeks(night) >= thresholds["min_weeks"]:
-            flagged.append(f"{len(night)} of {n} commits at night across {weeks(night)} weeks")
+            flagged.append((f"{len(night)} of {n} commits at night across {weeks(night)} weeks", night))
         if weekend_share > thresholds["weekend_share_max"] and weeks(weekend) >= thresholds["min_weeks"]:
-            flagged.append(f"{len(weekend)} of {n} commits at weekends across {weeks(weekend)} weeks")
+            flagged.append((f"{len(weekend)} of {n} commits at weekends across {weeks(weekend)} weeks", weekend))
         if flagged:
-            flagged_rows = (night if flagged[0].endswith("weeks") and "night" in flagged[0] else weekend)
-            examples = sorted(flagged_rows, key=lambda r: -r[0].time)[:3]
+            examples = [row for _, rows in flagged for row in sorted(rows, key=lambda r: -r[0].time)[:2]][:3]
             evidence = [_commit_ref(c, f"{WEEKDAYS[t.weekday()]} {t:%H:%M} local: {c.subject[:80]}")
                         for c, t in examples]
-            return self.failed("sustained off-hours work: " + "; ".join(flagged) + f" in the {win}",
+            return self.failed("sustained off-hours work: " + "; ".join(text for text, _ in flagged) + f" in the {win}",
                                measures=measures, evidence=evidence, observations=obs)
         return self.passed(f"{len(night)} of {n} commits at night and {len(weekend)} at weekends in the {win}",
                            signal=Signal.OBSERVED, measures=measures, observations=obs)
@@ -264,11 +276,15 @@ class VEL005(Rule):
     area = "velocity"
     effort = Effort.ONGOING
     weight = 0.75
-    thresholds = {"window_days": 30, "listed": 8}
+    min_history = 10
+    thresholds = {"window_days": 30, "listed": 8, "min_history": 10}
 
     def check(self, history, as_of, thresholds):
         d = int(thresholds["window_days"])
         since = as_of.days_ago(d)
+        thin = _thin(history, int(thresholds["min_history"]), since)
+        if thin:
+            return self.skip(thin)
         def feature(c) -> bool:
             return (not c.is_merge and bool(c.flags & H.FEAT) and bool(c.flags & H.TOUCH_SOURCE)
                     and not _NOT_FEATURE.search(_PREFIX.sub("", c.subject)))

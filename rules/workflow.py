@@ -20,6 +20,7 @@ from auditor.rules.docs import (
     doc_files,
     fenced_blocks,
     headings,
+    health_files,
     plural,
     read_doc,
     readme_sections,
@@ -37,9 +38,14 @@ class Procedure:
     files: re.Pattern[str]
     heading: re.Pattern[str] | None
 
+    @property
+    def short(self) -> str:
+        """The label without its explanation: "release process", "development workflow"."""
+        return self.label.split(":")[0].split(" (")[0].lower()
+
 
 def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.I)
+    return re.compile(pattern, re.IGNORECASE)
 
 
 DEV_PROCEDURES = (
@@ -68,7 +74,7 @@ DEV_PROCEDURES = (
 
 OPS_PROCEDURES = (
     Procedure("deploy", "Deployment and environment promotion (dev → staging → prod)",
-              _rx(r"(^|/)deploy(ing|ment|ments)?[^/]*\.(md|rst|adoc)$|(^|/)docs?/(deploy|environments?|promotion)"
+              _rx(r"(^|/)deploy(ing|ment|ments)?[^/]*\.(md|rst|adoc)$|(^|/)docs?/(deploy|promotion|environments\.)"
                   r"[^/]*\.(md|rst|adoc)$"),
               _rx(r"\bdeploy(ing|ment|ments)?\b|\bpromot(e|ion|ing) to\b|\bstaging\b|\benvironment promotion\b"
                   r"|\brelease to production\b|\brollouts?\b|^environments$")),
@@ -86,7 +92,7 @@ OPS_PROCEDURES = (
                   r"|\brunning migrations\b")),
 )
 
-_CONTRIBUTING = re.compile(r"(^|/)contributing(\.[a-z]+)?$", re.I)
+_CONTRIBUTING = re.compile(r"(^|/)contributing(\.[a-z]+)?$", re.IGNORECASE)
 _ONBOARDING_HEADING = _rx(r"\b(development|dev|local) (environment|setup)\b|\bsetting up\b|\bset ?up\b"
                           r"|\bgetting started\b|\bprerequisites\b|\bbuild(ing)? from source\b"
                           r"|\brunning (the )?tests\b")
@@ -98,7 +104,7 @@ _BODY_TEXT = {
                    r"|\brelease-please\b|\bsemantic-release\b|\bchangesets\b|\bgoreleaser\b"),
 }
 _PROCESS_DOC = re.compile(r"(^|/)(contributing|workflow|process|development[-_]process|delivery[-_]process"
-                          r"|git[-_]workflow|branching)(\.[a-z]+)?$", re.I)
+                          r"|git[-_]workflow|branching)(\.[a-z]+)?$", re.IGNORECASE)
 
 
 def _scan_docs(tree: FileTree) -> list[tuple[str, str]]:
@@ -124,7 +130,7 @@ def find_procedures(tree: FileTree, procedures: tuple[Procedure, ...],
         hits: list[Evidence] = []
         for p in tree.paths:
             if proc.files.search(p) and not P.is_vendored(p) and not P.is_changelog(p) and p not in guides:
-                hits.append(Evidence(path=p, note=f"{proc.label.split(':')[0].split(' (')[0].lower()} document"))
+                hits.append(Evidence(path=p, note=f"{proc.short} document"))
         for path, text in docs:
             if proc.heading is not None:
                 for h in headings(text):
@@ -141,7 +147,7 @@ def find_procedures(tree: FileTree, procedures: tuple[Procedure, ...],
                 if _PROCESS_DOC.search(path):
                     line = line_of(text, _BODY_TEXT[proc.key])
                     if line:
-                        hits.append(Evidence(path=path, line=line, note=f"describes the {proc.label.lower()}"))
+                        hits.append(Evidence(path=path, line=line, note=f"describes the {proc.short}"))
                         break
         if proc.key == "pr":
             for path, text in docs:
@@ -165,7 +171,7 @@ def _describe(found: dict[str, list[Evidence]], procedures: tuple[Procedure, ...
         if proc.key in found:
             e = found[proc.key][0]
             where = f"{e.path} line {e.line}" if e.line else e.path
-            parts.append(f"{proc.label.split(':')[0].split(' (')[0].lower()} ({where})")
+            parts.append(f"{proc.short} ({where})")
     return ", ".join(parts)
 
 
@@ -180,13 +186,16 @@ class WFL001(Rule):
     document), the release process (``RELEASING.md`` or a release section), the
     hotfix workflow, and a new-developer onboarding guide. Found by file name and
     by the headings of the project's documents; ad-hoc task guides
-    (``START_HERE.md`` …) do not count.
+    (``START_HERE.md`` …) do not count. Passes with at least ``procedures_min``
+    of the four.
 
     ## Why it matters
-    When the workflow lives in one person's head, every newcomer infers it from the git history and the team's processes drift as it grows.
+    When the workflow lives in one person's head, every newcomer infers it from the git history and the team's
+    processes drift as it grows.
 
     ## How to fix
-    Add `CONTRIBUTING.md` with the development workflow (branch naming, pull request, review, merge) and a `RELEASING.md` with the release and hotfix steps.
+    Add `CONTRIBUTING.md` with the development workflow (branch naming, pull request, review, merge) and a
+    `RELEASING.md` with the release and hotfix steps.
     """
 
     area = "workflow"
@@ -209,7 +218,7 @@ class WFL001(Rule):
                                measures=measures, missing=missing)
         obs = []
         nd = []
-        contributing = next((p for p in tree.paths if _CONTRIBUTING.search(p) and p.count("/") <= 1), None)
+        contributing = health_files(tree).get("contributing")
         if contributing:
             text = read_doc(tree, contributing) or ""
             link = re.search(r"https?://[^\s<>`)\]]+", text)
@@ -250,7 +259,7 @@ _CODE_HINT = re.compile(r"^\s*(\$ |>>> |#!|import |from |def |class |function |c
                         r"if \(|for \(|return\b)|;\s*$|\)\s*\{\s*$")
 _FILE_TREE = re.compile(r"[├└]──|^\s*[|`]--\s|^\s*│\s")
 DIAGRAM_FILES = re.compile(r"\.(puml|plantuml|pu|iuml|wsd|drawio|dio|mmd|mermaid|bpmn|excalidraw|d2)$"
-                           r"|\.drawio\.(svg|png|xml)$", re.I)
+                           r"|\.drawio\.(svg|png|xml)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -274,10 +283,15 @@ def classify_diagram(text: str, header: str = "") -> str:
     return "process" if len(process) >= 2 and len(process) >= len(arch) else "architecture"
 
 
+_DIAGRAM_HEADER = re.compile(r"^(@start\w+|%%|title\b|skinparam\b|(flowchart|graph|sequencediagram|statediagram"
+                             r"(-v2)?|classdiagram|erdiagram|journey|gantt|gitgraph|c4\w+|timeline|kanban|pie"
+                             r"|mindmap|architecture-beta|block-beta)\b\s*(tb|td|bt|rl|lr)?\s*;?$)", re.IGNORECASE)
+
+
 def _summary(body: str) -> str:
     for ln in body.splitlines():
         s = " ".join(ln.split())
-        if s and not re.fullmatch(r"[\W_]+", s) and not s.lower().startswith(("@start", "%%", "title ", "skinparam")):
+        if s and not re.fullmatch(r"[\W_]+", s) and not _DIAGRAM_HEADER.match(s):
             return s[:90]
     return ""
 
@@ -291,6 +305,9 @@ def _ascii_diagram(body: str) -> bool:
     arrows = sum(len(_ARROWS.findall(ln)) for ln in lines)
     boxes = sum(1 for ln in lines if _BOX.search(ln))
     return arrows >= 2 or (arrows >= 1 and boxes >= 2) or boxes >= 4
+
+
+_PLAIN_LANGS = ("", "text", "txt", "ascii", "plain", "plaintext", "none", "diagram")
 
 
 def find_diagrams(tree: FileTree) -> list[Diagram]:
@@ -309,7 +326,7 @@ def find_diagrams(tree: FileTree) -> list[Diagram]:
                 out.append(Diagram(p, b.line, "Mermaid", classify_diagram(b.body, first), _summary(b.body)))
             elif lang in ("plantuml", "puml") or b.body.lstrip().startswith("@startuml"):
                 out.append(Diagram(p, b.line, "PlantUML", classify_diagram(b.body), _summary(b.body)))
-            elif lang in ("", "text", "txt", "ascii", "plain", "plaintext", "none", "diagram") and _ascii_diagram(b.body):
+            elif lang in _PLAIN_LANGS and _ascii_diagram(b.body):
                 out.append(Diagram(p, b.line, "ASCII", classify_diagram(b.body), _summary(b.body)))
     for p in tree.paths:
         if P.is_vendored(p) or not DIAGRAM_FILES.search(p):
@@ -324,8 +341,11 @@ def find_diagrams(tree: FileTree) -> list[Diagram]:
             raw = tree.read_text(p, limit=256 * 1024) or ""
             text = " ".join(re.findall(r'(?:value|label|name)="([^"]{1,200})"', raw)) if notation in (
                 "draw.io", "BPMN") else raw[:20000]
-        header = "bpmn" if notation == "BPMN" else (text.strip().splitlines()[0] if notation == "Mermaid" and text.strip()
-                                                    else "")
+        header = ""
+        if notation == "BPMN":
+            header = "bpmn"
+        elif notation == "Mermaid" and text.strip():
+            header = text.strip().splitlines()[0]
         out.append(Diagram(p, None, notation, classify_diagram(name_words + " " + text, header),
                            _summary(text) if notation in ("PlantUML", "Mermaid", "D2") else name_words.strip()))
     return out
@@ -339,13 +359,16 @@ class WFL002(Rule):
     classifies each as a process flow (a flowchart or sequence whose labels speak
     of review, deploy, release, merge, approve, PR, backlog, sprint, incident …,
     or a Gantt / git graph / journey) or a technical architecture (services,
-    databases, APIs, entity and class diagrams).
+    databases, APIs, entity and class diagrams). Passes with at least
+    ``process_diagrams_min`` process diagrams.
 
     ## Why it matters
-    Without a picture of the workflow, each developer carries their own version of how an idea becomes a deployed feature.
+    Without a picture of the workflow, each developer carries their own version of how an idea becomes a
+    deployed feature.
 
     ## How to fix
-    Add a Mermaid flowchart of the development workflow (idea → branch → pull request → review → merge → deploy → verify) to `CONTRIBUTING.md`, with the hotfix path beside it.
+    Add a Mermaid flowchart of the development workflow (idea → branch → pull request → review → merge → deploy
+    → verify) to `CONTRIBUTING.md`, with the hotfix path beside it.
     """
 
     area = "workflow"
@@ -375,7 +398,8 @@ class WFL002(Rule):
                    "Release process diagram", "Hotfix workflow diagram")
         if arch:
             where = ", ".join(f"{d.path}{f' line {d.line}' if d.line else ''}" for d in arch[:3])
-            return self.failed(f"no process-flow diagram; the only {'diagram is' if len(arch) == 1 else 'diagrams are'} "
+            only = "diagram is" if len(arch) == 1 else "diagrams are"
+            return self.failed(f"no process-flow diagram; the only {only} "
                                f"technical architecture ({where})", evidence=[ev(d) for d in arch[:4]],
                                measures=measures, missing=missing, observations=arch_obs)
         return self.failed("no workflow or process diagrams (no Mermaid, PlantUML, draw.io or ASCII flow)",
@@ -384,17 +408,18 @@ class WFL002(Rule):
 
 # -- WFL003 ------------------------------------------------------------------------------
 
-ENV_EXAMPLES = re.compile(r"(^|/)(\.env[.\w-]*\.(example|sample|template|dist|tmpl|defaults)|\.env\.(example|sample|"
-                          r"template|dist)[.\w-]*|(example|sample|template)\.env|env\.(example|sample|template))$", re.I)
-COMPOSE = re.compile(r"(^|/)(docker-)?compose([.\w-]*)?\.ya?ml$", re.I)
+ENV_EXAMPLES = re.compile(r"(^|/)(\.env[.\w-]*\.(example|sample|template|dist|tmpl|defaults)"
+                          r"|\.env\.(example|sample|template|dist)[.\w-]*|(example|sample|template)\.env"
+                          r"|env\.(example|sample|template))$", re.IGNORECASE)
+COMPOSE = re.compile(r"(^|/)(docker-)?compose([.\w-]*)?\.ya?ml$", re.IGNORECASE)
 DEV_ENV_FILES = (".devcontainer/devcontainer.json", ".devcontainer.json", ".gitpod.yml", "flake.nix", "shell.nix",
                  "devbox.json", "Vagrantfile", ".devcontainer/docker-compose.yml")
 SETUP_SCRIPTS = re.compile(r"^(scripts?|bin|tools|dev)/(setup|bootstrap|dev[-_]setup|init[-_]dev|install[-_]deps)"
-                           r"(\.(sh|ps1|py|js|ts|rb|bash))?$|^(setup|bootstrap)\.sh$", re.I)
+                           r"(\.(sh|ps1|py|js|ts|rb|bash))?$|^(setup|bootstrap)\.sh$", re.IGNORECASE)
 SETUP_TASKS = ("setup", "setup:*", "setup-*", "bootstrap", "bootstrap:*", "dev-setup", "dev:setup", "init-dev",
                "install-deps", "deps", "onboard", "dev-env", "devenv")
 _ENV_VAR = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b|\b[A-Z][A-Z0-9]{2,}_\*")
-_STEP = re.compile(r"^\s*(\d+[.)]|[-*+])\s+\S", re.M)
+_STEP = re.compile(r"^\s*(\d+[.)]|[-*+])\s+\S", re.MULTILINE)
 
 
 class WFL003(Rule):
@@ -408,10 +433,12 @@ class WFL003(Rule):
     only a partial answer: it is cited, but does not pass.
 
     ## Why it matters
-    Without a reproducible environment each new developer rebuilds the setup by trial and error, and "works on my machine" bugs follow.
+    Without a reproducible environment each new developer rebuilds the setup by trial and error, and "works on
+    my machine" bugs follow.
 
     ## How to fix
-    Add `.env.example` listing every variable the app reads (with safe placeholder values) and a one-command setup (a `setup` script or `docker-compose.yml` for the database).
+    Add `.env.example` listing every variable the app reads (with safe placeholder values) and a one-command
+    setup (a `setup` script or `docker-compose.yml` for the database).
     """
 
     area = "workflow"
@@ -472,8 +499,8 @@ class WFL003(Rule):
                 obs.append(f"The README names the environment variables ({', '.join(env_vars)}) but no template "
                            "file lists them.")
         ignore = tree.read_text(".gitignore") if tree.exists(".gitignore") else None
-        if ignore and re.search(r"^/?\.env(\.local|\*|\.\*)?\s*$", ignore, re.M):
-            line = line_of(ignore, re.compile(r"^/?\.env", re.M))
+        if ignore and re.search(r"^/?\.env(\.local|\*|\.\*)?\s*$", ignore, re.MULTILINE):
+            line = line_of(ignore, re.compile(r"^/?\.env", re.MULTILINE))
             evidence.append(Evidence(path=".gitignore", line=line, note="local .env files are ignored"))
             obs.append("The .gitignore ignores .env files, so each developer recreates them by hand.")
         missing = [f".env.example listing {', '.join(env_vars)}" if env_vars else
@@ -497,10 +524,10 @@ _MANUAL_DEPLOY = re.compile(
     r"|heroku\s+container:release|kubectl\s+apply|helm\s+(upgrade|install)|terraform\s+apply|serverless\s+deploy"
     r"|\bsls\s+deploy|firebase\s+deploy|gcloud\s+(app|run|functions)\s+deploy|\beb\s+deploy|railway\s+up"
     r"|wrangler\s+(deploy|publish)|cap\s+\w+\s+deploy|docker\s+push|npm\s+publish|twine\s+upload|cargo\s+publish)",
-    re.I)
+    re.IGNORECASE)
 _SCHEMA_COMMAND = re.compile(r"prisma\s+(db\s+push|migrate)|alembic\s+upgrade|flyway|liquibase|db:migrate"
                              r"|manage\.py\s+migrate|knex\s+migrate|sequelize(-cli)?\s+db:migrate|typeorm\s+migration"
-                             r"|drizzle-kit\s+(push|migrate)|goose\s+up|migrate\s+-path", re.I)
+                             r"|drizzle-kit\s+(push|migrate)|goose\s+up|migrate\s+-path", re.IGNORECASE)
 
 
 class WFL004(Rule):
@@ -510,13 +537,16 @@ class WFL004(Rule):
     and environment promotion (dev → staging → prod), rollback, incident response
     (``runbooks/``, ``playbooks/``, on-call docs) and database migrations — by file
     name and by section heading. Deploy commands written in ad-hoc guides and
-    schema-changing scripts are reported as observations.
+    schema-changing scripts are reported as observations. Passes with at least
+    ``procedures_min`` of the four.
 
     ## Why it matters
-    Without runbooks, a production incident is handled from memory, and the rollback is improvised while customers wait.
+    Without runbooks, a production incident is handled from memory, and the rollback is improvised while
+    customers wait.
 
     ## How to fix
-    Add `docs/runbooks/deploy.md` describing how a change is promoted from development to staging to production, how to roll it back, and who to call when it breaks.
+    Add `docs/runbooks/deploy.md` describing how a change is promoted from development to staging to production,
+    how to roll it back, and who to call when it breaks.
     """
 
     area = "workflow"

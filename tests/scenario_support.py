@@ -47,9 +47,12 @@ _HOME: Path | None = None
 def _home() -> Path:
     global _HOME
     if _HOME is None:
+        import atexit
+        import shutil
         import tempfile
 
         _HOME = Path(tempfile.mkdtemp(prefix="auditor-tests-home-"))
+        atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
     return _HOME
 
 
@@ -57,7 +60,8 @@ def git(*args: str, cwd: Path | str | None = None, env: dict[str, str] | None = 
         check: bool = True) -> str:
     """Run git with the auditor's sanitized environment and return its stdout."""
     proc = subprocess.run(["git", "--no-pager", *args], cwd=str(cwd) if cwd else None,
-                          env=env or sanitized_env(str(_home())), capture_output=True, timeout=120)
+                          env=env or sanitized_env(str(_home())), capture_output=True, timeout=120,
+                          check=False)
     if check and proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr.decode(errors='replace')}")
     return proc.stdout.decode("utf-8", "replace")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import click
 import pytest
@@ -104,7 +103,7 @@ def test_file_url_target(runner, scenario):
 
 
 def test_python_dash_m_help(git_env):
-    proc = subprocess.run([sys.executable, "-m", "auditor", "--help"], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "auditor", "--help"], capture_output=True, text=True, check=False,
                           timeout=60, cwd=str(ROOT), env={**git_env, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
     assert "audit" in proc.stdout and "rules" in proc.stdout
@@ -228,3 +227,13 @@ def test_every_command_has_help(runner, name, cmd):
     result = runner.invoke(main, [*name.split(), "--help"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.stdout
+
+
+def test_repository_without_commits(runner, git_env, tmp_path):
+    repo = tmp_path / "fresh"
+    git("init", "--quiet", "--initial-branch=main", "--template=", str(repo), env=git_env)
+    result = _audit(runner, str(repo), "--format", "json", "--as-of", SEED_DATE)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["revision"] == ""
+    assert [a["id"] for a in data["areas"]] == list(AREA_IDS)

@@ -231,3 +231,24 @@ def test_passing_mention_of_done_is_not_a_board():
     assert f.outcome is Outcome.FAIL
     assert "Epic/Story/Task hierarchy" in f.missing
     assert "Board column definitions (Backlog, To Do, In Progress, Review, Done)" in f.missing
+
+
+def test_merged_branches_named_after_tickets_pass():
+    commits = []
+    for i in range(6):
+        commits.append({"subject": f"Merge pull request #{200 + i} from acme/feature/sms-{i + 10}-promo",
+                        "parents": [f"{i:040x}", f"{i + 100:040x}"]})
+    commits += [{"subject": f"tweak {i}"} for i in range(6)]
+    f = evaluate(BRD001, history=make_history(commits))
+    assert f.outcome is Outcome.PASS
+    assert f.message.startswith("6 of the last 6 merged branches cite a ticket")
+    assert _measure(f, "merged branches citing a ticket").value == "6 of 6"
+    assert any("merged pull requests" in o for o in f.observations)
+    assert "Issue links in pull-request descriptions" in f.not_determinable
+
+
+def test_ordinary_words_are_not_board_columns():
+    text = ("# Triage\n\n- do we want to do it?\n- is it done already?\n- needs review by the team\n"
+            "- put it in the backlog\n")
+    f = evaluate(BRD005, files={"docs/triage.md": text})
+    assert f.outcome is Outcome.FAIL

@@ -3,8 +3,8 @@
 import json
 
 from auditor.model import Outcome, Signal
+from auditor.rules.cicd import CICD001, CICD002, CICD003, CICD004, CICD005, CICD006, CICD007
 from auditor.testing import evaluate, make_history
-from rules.cicd import CICD001, CICD002, CICD003, CICD004, CICD005, CICD006, CICD007
 
 NEXT_APP = json.dumps({
     "name": "app", "private": True,
@@ -285,8 +285,16 @@ def test_removed_ci_fails():
 
 
 def test_no_ci_ever_is_not_applicable():
-    f = evaluate(CICD007, files={"src/a.py": "x\n"}, history=make_history([{"subject": "x", "paths": ["src/a.py"]}]))
+    history = make_history([{"subject": f"change {i}", "paths": ["src/a.py"]} for i in range(8)])
+    f = evaluate(CICD007, files={"src/a.py": "x\n"}, history=history)
     assert f.outcome is Outcome.NOT_APPLICABLE
+
+
+def test_too_little_history_is_skipped_not_judged():
+    history = make_history([{"subject": "Add CI", "paths": [".github/workflows/ci.yml"]},
+                            {"subject": "Initial commit", "paths": ["README.md"]}])
+    f = evaluate(CICD007, files={".github/workflows/ci.yml": CI}, history=history)
+    assert f.outcome is Outcome.SKIP and "insufficient history" in f.message
 
 
 def test_without_history_it_is_skipped():

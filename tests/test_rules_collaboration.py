@@ -183,3 +183,15 @@ def test_nothing_fails_with_the_seed_checklist():
     assert "Communication channels (Slack/Discord workspace structure)" in f.missing
     assert "Escalation paths" in f.missing
     assert f.not_determinable
+
+
+def test_messages_name_people_never_their_addresses():
+    commits = [{"subject": f"c{i}", "author": ("Ana Souza", "Ben Okafor")[i % 2], "email": f"p{i % 2}@secret.example",
+                "paths": [FILES[i % 6]]} for i in range(12)]
+    h = make_history(commits, tree_paths=FILES)
+    for rule in (COL001, COL002, COL003):
+        f = evaluate(rule, history=h, as_of="2025-10-18")
+        text = " ".join([f.message, *f.observations, *(e.note or "" for e in f.evidence), *(m.name for m in f.measures)])
+        assert "@secret.example" not in text, rule
+        if rule is not COL002:                     # a directory shared by several names no one
+            assert "Ana Souza" in text or "Ben Okafor" in text, rule

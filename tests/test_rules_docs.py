@@ -163,7 +163,8 @@ def _reactive_history():
         {"subject": "Add START_HERE testing guide for platform fee feature", "paths": ["START_HERE.md"],
          "date": "2025-10-17T21:00:00+00:00"},
         {"subject": "Implement 2% platform fee via Stripe Connect",
-         "paths": ["src/lib/platform-fee.ts", "src/__tests__/platform-fee.test.ts"], "date": "2025-10-16T11:00:00+00:00"},
+         "paths": ["src/lib/platform-fee.ts", "src/__tests__/platform-fee.test.ts"],
+         "date": "2025-10-16T11:00:00+00:00"},
     ]
     commits += [{"subject": f"Build SMS ordering step {i}", "paths": [f"src/lib/sms-{i}.ts"],
                  "date": f"2025-10-{15 - i:02d}T10:00:00+00:00"} for i in range(10)]
@@ -257,3 +258,14 @@ def test_loose_guides_without_a_site_fail():
     assert f.outcome is Outcome.FAIL
     assert f.observations and "3 documents sit loose" in f.observations[0]
     assert "README.md" not in f.observations[0]
+
+
+def test_translations_are_skipped_and_nested_contributing_is_found():
+    from auditor.rules.docs import doc_files, health_files, is_translation
+
+    files = {"docs/en/docs/contributing.md": "# Contributing\n", "docs/de/docs/contributing.md": "# Beitragen\n",
+             "docs/i18n/fr/index.md": "# Accueil\n", "README.md": README}
+    tree = FileTree.from_mapping(files)
+    assert is_translation("docs/de/docs/contributing.md") and not is_translation("docs/en/docs/contributing.md")
+    assert doc_files(tree) == ["README.md", "docs/en/docs/contributing.md"]
+    assert health_files(tree) == {"contributing": "docs/en/docs/contributing.md"}

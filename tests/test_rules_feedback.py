@@ -71,3 +71,12 @@ def test_post_release_review_by_heading():
     f = evaluate(FBK004, files=APP)
     assert f.outcome is Outcome.FAIL
     assert any("Feature Impact Summary" in m for m in f.missing)
+
+
+def test_a_scheduled_review_sentence_counts_as_a_post_release_review():
+    plan = ("# Metrics plan\n\n| Goal | Metric |\n| --- | --- |\n| Faster checkout | checkout time |\n\n"
+            "Two weeks after release the product owner reviews each metric and records the outcome here.\n")
+    f = evaluate(FBK004, files=dict(APP, **{"docs/metrics-plan.md": plan}))
+    assert f.outcome is Outcome.PASS
+    assert (f.evidence[0].path, f.evidence[0].line) == ("docs/metrics-plan.md", 7)
+    assert f.message == "post-release reviews are documented in 1 file"

@@ -16,8 +16,6 @@ README = ("# App\n\n## Setup\n\n1. `npm install`\n2. Copy your keys into `.env.l
           "3. `npm run db:push`\n4. `npm run dev`\n")
 APP = {"package.json": json.dumps({"name": "app", "dependencies": {"next": "15"}}), "next.config.ts": "x\n",
        "README.md": README}
-HISTORY = make_history([{"subject": "Add manual number assignment workflow", "paths": ["src/a.ts"]},
-                        {"subject": "Add things", "paths": ["src/b.ts"]}])
 
 
 # -- PAIN001 manual procedures -------------------------------------------------------------------
@@ -27,7 +25,7 @@ def test_manual_testing_steps_are_a_pain_point():
     files = dict(APP, **{"START_HERE.md": START_HERE,
                          "UX_DESIGN_AUDIT.md": "# UX\n- Users wait for an admin to assign a number manually.\n"
                                                "- Admin must manually configure numbers.\n"})
-    f = evaluate(PAIN001, files=files, history=HISTORY)
+    f = evaluate(PAIN001, files=files)
     assert f.outcome is Outcome.FAIL
     assert f.message == ("1 manual multi-step procedure in START_HERE.md; manual work described in "
                          "UX_DESIGN_AUDIT.md")
@@ -35,13 +33,12 @@ def test_manual_testing_steps_are_a_pain_point():
     assert (first.path, first.line) == ("START_HERE.md", 4)
     assert first.note.startswith("5-step procedure, 4 steps by hand")
     assert ("UX_DESIGN_AUDIT.md", 2) in {(e.path, e.line) for e in f.evidence}
-    assert any(e.commit and "manual number assignment" in e.note for e in f.evidence)
 
 
 def test_ordinary_setup_steps_are_not_a_pain_point():
-    f = evaluate(PAIN001, files=APP, history=make_history([{"subject": "init"}]))
+    f = evaluate(PAIN001, files=APP)
     assert f.outcome is Outcome.PASS and f.message == "no manual multi-step procedure in 1 document"
-    assert evaluate(PAIN001, files={"src/a.py": "x\n"}, history=HISTORY).outcome is Outcome.SKIP
+    assert evaluate(PAIN001, files={"src/a.py": "x\n"}).outcome is Outcome.SKIP
 
 
 # -- PAIN002 TODO markers ------------------------------------------------------------------------
@@ -91,6 +88,8 @@ def test_reverts_and_hotfixes():
     assert len(f.evidence) == 2 and f.measures[2].value == 0.1
     f = evaluate(PAIN004, history=make_history([{"subject": "c"}] * 20))
     assert f.outcome is Outcome.PASS
+    f = evaluate(PAIN004, history=make_history([{"subject": "Import"}, {"subject": 'Revert "Import"'}]))
+    assert f.outcome is Outcome.SKIP and f.message.startswith("insufficient history")
 
 
 def test_oversized_commits():
@@ -142,12 +141,22 @@ def test_deployed_service_without_monitoring():
 
 
 def test_ad_hoc_test_scripts_at_the_root():
-    files = dict(APP, **{"test-promo-db.js": "const x = 1;\n// run with `node test-promo-db.js`\n",
+    package = json.dumps({"name": "app", "scripts": {"smoke": "node scripts/test-smoke.js"}})
+    files = dict(APP, **{"package.json": package,
+                         "test-promo-db.js": "const x = 1;\n// run with `node test-promo-db.js`\n",
                          "test-promo-flow.js": "main();\n", "jest.setup.js": "x\n",
-                         "src/__tests__/promo.test.ts": "test()\n", "scripts/check_env.py": "print(1)\n"})
+                         "src/__tests__/promo.test.ts": "test()\n", "scripts/test_webhook.sh": "curl x\n",
+                         "scripts/test-smoke.js": "ping()\n"})  # run by `npm run smoke`: not ad hoc
     f = evaluate(PAIN008, files=files)
     assert f.outcome is Outcome.FAIL
-    assert f.message == ("3 ad-hoc test scripts outside the test suite: scripts/check_env.py, test-promo-db.js, "
+    assert f.message == ("3 ad-hoc test scripts outside the test suite: scripts/test_webhook.sh, test-promo-db.js, "
                          "test-promo-flow.js")
     assert ("test-promo-db.js", 2) in {(e.path, e.line) for e in f.evidence}
     assert evaluate(PAIN008, files=APP).outcome is Outcome.PASS
+
+
+def test_contribution_steps_are_not_manual_procedures():
+    contributing = ("# Contributing\n\n1. Open an issue first for anything larger than a typo.\n"
+                    "2. Fork, branch from `main`, and open a pull request.\n3. Add an entry to CHANGELOG.md.\n")
+    f = evaluate(PAIN001, files={"CONTRIBUTING.md": contributing})
+    assert f.outcome is Outcome.PASS

@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import json
 
+from auditor.facts.project import Project
 from auditor.facts.refs import Tag, scheme_of
 from auditor.model import Outcome, Signal
 from auditor.rules.release import (REL001, REL002, REL003, REL004, REL005, REL006, REL007, REL008, REL009,
@@ -30,6 +31,8 @@ def daily(n: int, subject: str = "change", **extra) -> list[dict]:
 
 
 PKG = {"package.json": json.dumps({"name": "app", "version": "0.1.0"})}
+SERVICE = Project(kind="service", deployed=True)
+LIBRARY = Project(kind="library", deployed=False)
 
 
 # -- REL001 tags and versioning ---------------------------------------------------------------
@@ -109,15 +112,23 @@ def test_no_changelog_fails():
 
 def test_changelog_updated_in_every_release_interval_is_documented():
     commits = []
-    for i in range(6):  # newest first, one commit a day; the changelog moves every third day
+    for i in range(12):  # newest first, one commit a day; the changelog moves every third day
         paths = ["src/a.ts", "CHANGELOG.md"] if i % 3 == 0 else ["src/a.ts"]
         commits.append({"subject": f"feat: thing {i}", "date": f"2025-10-{18 - i:02d}T10:00:00+00:00", "paths": paths})
-    tags = (tag("v1.0.0", "2025-10-12"), tag("v1.1.0", "2025-10-15"), tag("v1.2.0", "2025-10-18"))
+    tags = (tag("v1.0.0", "2025-10-09"), tag("v1.1.0", "2025-10-12"), tag("v1.2.0", "2025-10-15"),
+            tag("v1.3.0", "2025-10-18"))
     files = {"CHANGELOG.md": "# Changelog\n", **PKG}
     f = evaluate(REL003, files=files, history=make_history(commits), tags=tags)
     assert f.outcome is Outcome.PASS and f.signal is Signal.DOCUMENTED
-    assert "updated for 2 of the last 2 releases" in f.message
+    assert "updated for 3 of the last 3 releases" in f.message
     assert f.evidence[0].path == "CHANGELOG.md"
+
+
+def test_changelog_is_not_judged_on_a_thin_history():
+    files = {"CHANGELOG.md": "# Changelog\n", **PKG}
+    f = evaluate(REL003, files=files, history=make_history(daily(2, "feat: import")), tags=())
+    assert f.outcome is Outcome.PASS and f.signal is Signal.DOCUMENTED and not f.measures
+    assert "insufficient history" in f.observations[0]
 
 
 def test_stale_changelog_is_ad_hoc():
@@ -161,14 +172,16 @@ def test_written_procedure_alone_is_documented_and_nothing_fails():
 
 def test_conventional_commits_enforced_by_commitlint():
     files = {"commitlint.config.js": "module.exports = {extends: ['@commitlint/config-conventional']}\n", **PKG}
-    f = evaluate(REL005, files=files, history=make_history(daily(10, "feat(api): add")))
+    f = evaluate(REL005, files=files, history=make_history(daily(10, "feat(api): add")), tags=monthly_tags(3))
     assert f.outcome is Outcome.PASS and f.signal is Signal.AUTOMATED
     assert f.evidence[0].path == "commitlint.config.js"
 
 
 def test_conventional_commits_by_habit_and_free_form_history():
-    f = evaluate(REL005, files=PKG, history=make_history(daily(10, "fix: tidy")))
+    f = evaluate(REL005, files=PKG, history=make_history(daily(10, "fix: tidy")), tags=monthly_tags(3))
     assert f.outcome is Outcome.PASS and f.signal is Signal.OBSERVED
+    f = evaluate(REL005, files=PKG, history=make_history(daily(10, "fix: tidy")), tags=())
+    assert f.outcome is Outcome.SKIP and "no release is tagged" in f.message and f.measures[0].value == 1.0
     f = evaluate(REL005, files=PKG, history=make_history(daily(26, "Add promo code system")))
     assert f.outcome is Outcome.FAIL and f.message == "0 of 26 commits follow Conventional Commits"
     assert f.measures[0].window == "last 26 non-merge commits"
@@ -187,12 +200,15 @@ def test_tech_debt_log():
 
 def test_rollback_procedure_needs_release_context():
     doc = "# Ops\n\nSome text.\n\n## Rolling back\nRedeploy the previous tag.\n"
-    f = evaluate(REL007, files={"docs/ops.md": doc})
+    f = evaluate(REL007, files={"docs/ops.md": doc}, project=SERVICE)
     assert f.outcome is Outcome.PASS and (f.evidence[0].path, f.evidence[0].line) == ("docs/ops.md", 5)
-    f = evaluate(REL007, files={"docs/db.md": "# DB\nThe transaction will rollback on error.\n"})
+    f = evaluate(REL007, files={"docs/db.md": "# DB\nThe transaction will rollback on error.\n"}, project=SERVICE)
     assert f.outcome is Outcome.FAIL
-    f = evaluate(REL007, files={"README.md": "# App\nTo roll back a deploy, run `vercel rollback`.\n"})
+    f = evaluate(REL007, files={"README.md": "# App\nTo roll back a deploy, run `vercel rollback`.\n"},
+                 project=SERVICE)
     assert f.outcome is Outcome.PASS and f.evidence[0].line == 2
+    f = evaluate(REL007, files={"README.md": "# Lib\n"}, project=LIBRARY)
+    assert f.outcome is Outcome.NOT_APPLICABLE and "library" in f.message
 
 
 # -- DORA proxies -------------------------------------------------------------------------------
@@ -200,13 +216,14 @@ def test_rollback_procedure_needs_release_context():
 
 def test_deployment_frequency_proxy():
     weekly = tuple(tag(f"v1.{i}.0", (dt.date(2025, 10, 17) - dt.timedelta(days=7 * i)).isoformat()) for i in range(12))
-    f = evaluate(REL008, tags=weekly)
+    f = evaluate(REL008, tags=weekly, project=SERVICE)
     assert f.outcome is Outcome.PASS
     m = f.measures[0]
     assert "proxy" in m.name and m.value == 0.93 and m.window == "last 90 days"
-    f = evaluate(REL008, tags=(tag("v1.0.0", "2025-01-01"),))
+    f = evaluate(REL008, tags=(tag("v1.0.0", "2025-01-01"),), project=SERVICE)
     assert f.outcome is Outcome.FAIL and "0 releases in the last 90 days" in f.message
-    assert evaluate(REL008, tags=()).outcome is Outcome.SKIP
+    assert evaluate(REL008, tags=(), project=SERVICE).outcome is Outcome.SKIP
+    assert evaluate(REL008, tags=weekly, project=LIBRARY).outcome is Outcome.NOT_APPLICABLE
 
 
 def test_lead_time_proxy_from_commit_to_next_tag():
@@ -241,11 +258,12 @@ def test_time_to_restore_proxy_from_revert_bodies():
                 "date": "2025-10-10T14:00:00+00:00"},
                {"hash": bad, "subject": "Add flaky cache", "date": "2025-10-10T10:00:00+00:00"},
                {"subject": "Add base", "date": "2025-10-09T10:00:00+00:00"}]
+    commits += [{"subject": f"older {i}", "date": f"2025-09-{20 - i:02d}T10:00:00+00:00"} for i in range(5)]
     f = evaluate(REL011, history=make_history(commits))
     assert f.outcome is Outcome.PASS and f.measures[0].value == 4.0
-    assert "proxy" in f.measures[0].name and f.evidence[0].note.startswith("reverted aaaaaaaa after 4 hours")
+    assert "proxy" in f.measures[0].name and f.evidence[0].note == "reverted aaaaaaaa after 4.0 hours"
     commits[1]["date"] = "2025-10-06T14:00:00+00:00"
-    commits[2]["date"] = "2025-10-05T10:00:00+00:00"
+    commits[2]["date"] = "2025-10-05T10:00:00+00:00"  # still newer than the padding
     f = evaluate(REL011, history=make_history(commits))
     assert f.outcome is Outcome.FAIL and f.measures[0].value == 96.0
     assert evaluate(REL011, history=make_history(daily(5))).outcome is Outcome.SKIP

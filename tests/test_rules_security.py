@@ -3,8 +3,8 @@
 import json
 
 from auditor.model import Outcome, Signal
+from auditor.rules.security import SEC001, SEC002, SEC003, SEC004, SEC005, SEC006, SEC007, SEC008
 from auditor.testing import evaluate
-from rules.security import SEC001, SEC002, SEC003, SEC004, SEC005, SEC006, SEC007, SEC008
 
 PKG = json.dumps({"name": "app", "scripts": {"build": "next build"},
                   "dependencies": {"next": "15.5.4", "stripe": "^18"}}, indent=2)
@@ -143,10 +143,24 @@ def test_npmrc_with_variable_token_and_env_example_are_fine():
     assert f.evidence[0].path == ".gitignore" and f.evidence[0].line == 2
 
 
-def test_clean_tree_without_gitignore_is_observed_only():
-    f = evaluate(SEC004, files={"src/a.py": "x\n"})
+def test_env_reading_project_without_gitignore_guard_is_observed_only():
+    f = evaluate(SEC004, files={"src/a.py": "x\n", ".env.example": "A=\n",
+                                "requirements.txt": "python-dotenv==1.0.1\n"})
     assert f.outcome is Outcome.PASS and f.signal is Signal.OBSERVED
     assert f.missing == (".gitignore entries for .env files",)
+    assert paths(f) == [".env.example", "requirements.txt"]
+    assert {m.name: m.value for m in f.measures}["committed secret files"] == 0
+
+
+def test_clean_tree_of_a_project_without_env_files_passes_plainly():
+    f = evaluate(SEC004, files={"src/lib.rs": "fn main() {}\n", "Cargo.toml": "[package]\nname = 'x'\n"})
+    assert f.outcome is Outcome.PASS and f.message == "no secrets files are tracked" and not f.missing
+
+
+def test_docs_repository_is_not_applicable_unless_it_commits_secrets():
+    docs = {"README.md": "# Handbook\n", "docs/a.md": "# A\n", "docs/b.md": "# B\n"}
+    assert evaluate(SEC004, files=docs).outcome is Outcome.NOT_APPLICABLE
+    assert evaluate(SEC004, files=dict(docs, **{".env": "X=1\n"})).outcome is Outcome.FAIL
 
 
 # -- SEC005: secret scanning ----------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def test_dated_retro_notes_pass_with_latest_date():
     files = {"docs/retros/2025-09-19-retro.md": RETRO, "docs/retros/2025-10-03-retro.md": RETRO}
     f = evaluate(SPR004, files=files)
     assert f.outcome is Outcome.PASS and f.signal is Signal.DOCUMENTED
-    assert f.message.startswith("2 retrospectives file(s) in docs/retros")
+    assert f.message == "2 retrospectives notes or template file(s) in docs/retros"
     assert {e.path for e in f.evidence} == set(files)
     assert _measure(f, "days since the latest retrospectives notes").value == 15
     assert any("continuous improvement metrics" in o for o in f.observations)
@@ -49,6 +49,7 @@ def test_planning_described_in_contributing():
             "in story points and agree a sprint goal.\n")
     f = evaluate(SPR001, files={"CONTRIBUTING.md": text})
     assert f.outcome is Outcome.PASS
+    assert f.message == "sprint planning described in CONTRIBUTING.md"
     assert f.evidence[0].path == "CONTRIBUTING.md" and f.evidence[0].line == 3
     assert any("capacity planning approach" in o for o in f.observations)
 
@@ -110,7 +111,7 @@ def test_irregular_release_tags_do_not_count():
 
 def test_sprint_named_branches_pass():
     commits = [{"subject": "Merge branch 'sprint-14'", "parents": ["a" * 40, "b" * 40]}]
-    commits += [{"subject": f"Add thing {i}"} for i in range(5)]
+    commits += [{"subject": f"Add thing {i}"} for i in range(10)]
     f = evaluate(SPR005, history=make_history(commits), tags=(_tag("sprint-13", "2025-10-04"),))
     assert f.outcome is Outcome.PASS
     assert "sprint-13" in f.message and "sprint-14" in f.message
@@ -121,3 +122,26 @@ def test_without_history_the_rule_is_skipped():
     f = evaluate(SPR005, tags=())
     assert f.outcome is Outcome.SKIP
     assert f.message.startswith("not determinable from the repository")
+
+
+def test_one_old_iteration_branch_is_not_a_practice():
+    commits = [{"subject": "Merge branch 'tony/jquery-example-iteration1'", "parents": ["a" * 40, "b" * 40],
+                "date": "2010-07-01T12:00:00+00:00"}]
+    commits = [{"subject": f"Add thing {i}"} for i in range(10)] + commits
+    f = evaluate(SPR005, history=make_history(commits), tags=(_tag("sprint-3", "2025-10-01"),))
+    assert f.outcome is Outcome.FAIL
+    assert "only one iteration named (sprint-3)" in f.message
+
+
+def test_two_imported_commits_are_insufficient():
+    f = evaluate(SPR005, history=_daily(2), tags=())
+    assert f.outcome is Outcome.SKIP
+    assert f.message.startswith("insufficient history: 2 commits")
+
+
+def test_shallow_clone_cutting_the_window_is_skipped():
+    h = _daily(60)  # past the engine's 50-commit floor for shallow clones, but only two months deep
+    h.is_shallow = True
+    f = evaluate(SPR005, history=h, tags=())
+    assert f.outcome is Outcome.SKIP
+    assert f.message.startswith("shallow clone")

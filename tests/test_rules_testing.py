@@ -4,9 +4,9 @@ import json
 
 from auditor.areas import BY_ID
 from auditor.model import Aspect, Outcome, Signal, Status
+from auditor.rules.testing import TST001, TST002, TST003, TST004, TST005, TST006
 from auditor.scoring import score_area
 from auditor.testing import evaluate, make_history
-from rules.testing import TST001, TST002, TST003, TST004, TST005, TST006
 
 PKG = json.dumps({
     "name": "app",
@@ -36,7 +36,8 @@ jobs:
       - run: npm ci
       - run: npm test
 """
-DOCS_ONLY = {"README.md": "# Handbook\n", "docs/guide.md": "# Guide\n"}
+DOCS_ONLY = {"README.md": "# Handbook\n", "docs/guide.md": "# Guide\n", "docs/faq.md": "# FAQ\n",
+             "docs/style.md": "# Style\n"}
 
 
 def paths(finding):
@@ -77,6 +78,11 @@ def test_framework_without_tests_fails():
 def test_docs_only_repository_is_not_applicable():
     for rule in (TST001, TST002, TST004, TST005, TST006):
         assert evaluate(rule, files=DOCS_ONLY).outcome is Outcome.NOT_APPLICABLE
+
+
+def test_a_fresh_repository_with_only_a_readme_is_missing_tests_not_exempt():
+    f = evaluate(TST001, files={"README.md": "# acme-widget\n\nComing soon.\n"})
+    assert f.outcome is Outcome.FAIL and f.message == "no test framework and no test files"
 
 
 # -- TST002: inventory ----------------------------------------------------------------------------------------

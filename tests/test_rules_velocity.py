@@ -29,6 +29,16 @@ def test_steady_daily_work_passes_with_windows():
     assert commits.value == 28 and commits.window.startswith("last 28 days (2025-09-21 to 2025-10-18)")
 
 
+def test_thin_or_shallow_history_is_insufficient():
+    f = evaluate(VEL001, history=make_history([{"subject": "Initial import"}, {"subject": "Add CI"}]))
+    assert f.outcome is Outcome.SKIP and f.message.startswith("insufficient history")
+    shallow = make_history([{"subject": f"c {i}"} for i in range(12)])  # spans 12 days only
+    shallow.is_shallow = True
+    f = evaluate(VEL001, history=shallow)
+    assert f.outcome is Outcome.SKIP and "shallow" in f.message
+    assert evaluate(VEL005, history=shallow).outcome is Outcome.SKIP
+
+
 def test_silence_and_slowdown_fail():
     old = [{"subject": f"old {i}", "date": on(days_ago(60 + i))} for i in range(10)]
     f = evaluate(VEL001, history=make_history(old))
@@ -105,6 +115,7 @@ def test_recent_features_listed_with_commits():
                {"subject": "Add E2E test for checkout", "paths": ["src/checkout.ts"]},
                {"subject": "Add START_HERE testing guide", "paths": ["START_HERE.md"]},
                {"subject": "feat(promo): promo codes with usage limits", "paths": ["src/promo.ts"]}]
+    commits += [{"subject": f"tidy {i}", "date": on(days_ago(40 + i))} for i in range(8)]
     f = evaluate(VEL005, history=make_history(commits))
     assert f.outcome is Outcome.PASS
     assert f.measures[0].value == 2
@@ -114,8 +125,17 @@ def test_recent_features_listed_with_commits():
 
 
 def test_no_recent_feature_fails_and_cites_the_last_one():
-    commits = [{"subject": f"tidy {i}"} for i in range(5)] + [
+    commits = [{"subject": f"tidy {i}"} for i in range(10)] + [
         {"subject": "Add exports", "paths": ["src/export.py"], "date": on(days_ago(45))}]
     f = evaluate(VEL005, history=make_history(commits))
     assert f.outcome is Outcome.FAIL and f.message == "no feature commits in the last 30 days"
     assert "Add exports" in f.observations[-1] and f.evidence[0].commit
+
+
+def test_sustained_weekend_work_cites_weekend_commits():
+    saturdays = [{"subject": f"weekend {i}", "date": on(days_ago(0) - dt.timedelta(days=7 * i), 14)} for i in range(6)]
+    weekdays = [{"subject": f"weekday {i}", "date": on(days_ago(2 + 7 * i), 14)} for i in range(6)]
+    rows = sorted(saturdays + weekdays, key=lambda c: c["date"], reverse=True)
+    f = evaluate(VEL004, history=make_history(rows))
+    assert f.outcome is Outcome.FAIL and "6 of 12 commits at weekends across 6 weeks" in f.message
+    assert all(e.note.startswith("Saturday 14:30 local") for e in f.evidence)

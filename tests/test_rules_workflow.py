@@ -2,9 +2,9 @@
 
 import json
 
+from auditor.facts.tree import FileTree
 from auditor.model import Outcome, Signal
 from auditor.rules.workflow import WFL001, WFL002, WFL003, WFL004, classify_diagram, find_diagrams
-from auditor.facts.tree import FileTree
 from auditor.testing import evaluate
 
 SEED_README = """# SMS Food Delivery Platform

@@ -1064,13 +1064,41 @@ def _compile_config_globs() -> tuple[re.Pattern[str], list[tuple[re.Pattern[str]
 _QUICK, _FULL = _compile_config_globs()
 
 
+# Tools configured in a section of a shared file rather than a file of their own.
+SECTION_TOOLS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "pyproject.toml": (("[tool.ruff", "Ruff", "linter"), ("[tool.black]", "Black", "formatter"),
+                       ("[tool.isort]", "isort", "formatter"), ("[tool.mypy]", "mypy", "typechecker"),
+                       ("[tool.pyright]", "Pyright", "typechecker"), ("[tool.pylint", "Pylint", "linter"),
+                       ("[tool.flake8]", "flake8", "linter"), ("[tool.pytest.ini_options]", "pytest", "test-framework"),
+                       ("[tool.coverage", "coverage.py", "coverage"), ("[tool.semantic_release", "python-semantic-release",
+                                                                      "release-tooling"),
+                       ("[tool.commitizen]", "Commitizen", "release-tooling"), ("[tool.bandit]", "Bandit",
+                                                                                 "security-scanner")),
+    "setup.cfg": (("[flake8]", "flake8", "linter"), ("[mypy]", "mypy", "typechecker"),
+                  ("[tool:pytest]", "pytest", "test-framework"), ("[coverage:", "coverage.py", "coverage"),
+                  ("[isort]", "isort", "formatter")),
+    "tox.ini": (("[flake8]", "flake8", "linter"), ("[pytest]", "pytest", "test-framework")),
+    ".pylintrc": (), "package.json": (('"eslintConfig"', "ESLint", "linter"), ('"prettier"', "Prettier", "formatter"),
+                                      ('"jest"', "Jest", "test-framework")),
+}
+
+
 def config_tools(tree: FileTree) -> list[tuple[Tool, str]]:
-    """(tool, path) for each known configuration file in ``tree``, by category, tool, path."""
+    """(tool, path) for each known configuration file, or section of a shared file, in ``tree``."""
     found: set[tuple[Tool, str]] = set()
     for path in tree.paths:
-        if is_vendored(path) or not _QUICK.match(path.rsplit("/", 1)[-1]):
+        name = path.rsplit("/", 1)[-1]
+        if is_vendored(path):
             continue
-        for rx, tool in _FULL:
-            if rx.search(path):
-                found.add((tool, path))
+        if _QUICK.match(name):
+            for rx, tool in _FULL:
+                if rx.search(path):
+                    found.add((tool, path))
+        sections = SECTION_TOOLS.get(name)
+        if sections and path.count("/") <= 2:
+            text = tree.read_text(path) or ""
+            for marker, tool_name, category in sections:
+                if (marker in text if marker.startswith('"') else
+                        any(line.strip().startswith(marker) for line in text.splitlines())):
+                    found.add((Tool(tool_name, category), path))
     return sorted(found, key=lambda p: (CATEGORIES.index(p[0].category), p[0].name, p[1]))

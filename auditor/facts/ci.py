@@ -278,6 +278,17 @@ STAGE_TOOLS: tuple[tuple[str, tuple[str, ...]], ...] = (
 _WORD = r"(?<![A-Za-z0-9])(?:{})(?![A-Za-z0-9])"
 
 
+
+# Environments that publish a package (PyPI's trusted publishing recommends `environment: pypi`)
+# release a library; they do not deploy a running service.
+_PUBLISH_ENVIRONMENTS = re.compile(r"^(test)?pypi$|^(npm|crates(\.io)?|rubygems|packagist|maven(-central)?|nuget"
+                                   r"|release|releases|publish|publishing|package|packages)$", re.I)
+
+
+def _publishes_package(environment: str | None) -> bool:
+    """True for a job environment that releases a package rather than deploying a service."""
+    return bool(environment) and bool(_PUBLISH_ENVIRONMENTS.match(environment.strip()))
+
 def _compile(table: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, re.Pattern], ...]:
     """One regular expression per stage, matching any of its patterns as a whole word."""
     flags = re.IGNORECASE | re.MULTILINE
@@ -701,7 +712,7 @@ def _github(p: _Pipeline, doc: dict) -> set[str]:
         if env_name:
             label += f" (environment: {env_name})"
         j = p.job(job_id, line, names=(display,), refs=(uses,), label=uses or label,
-                  extra={"deploy"} if environment else ())
+                  extra={"deploy"} if environment and not _publishes_package(env_name) else ())
         if j is None:
             break
         if uses:

@@ -58,8 +58,15 @@ def classify_project(tree, manifests, ci, declared: dict | None = None) -> Proje
         kind = declared["kind"]
         return Project(kind=kind, deployed=declared.get("deployed", kind == "service"), declared=True,
                        evidence=(Evidence(note=f"declared in configuration: {kind}"),), **counts)
+    substantive = [p for p in tree.paths if not p.rsplit("/", 1)[-1].lower().startswith(
+        ("readme", "license", "licence", ".git", "copying", "notice"))]
     if not tree.paths:
         return Project(kind="empty", deployed=False, **counts)
+    if not substantive:
+        # Nothing but a README or licence: too little to say what the project will be,
+        # but every practice can still be judged missing.
+        return Project(kind="unknown", deployed=False,
+                       evidence=tuple(Evidence(path=p, note="the only file") for p in tree.paths[:3]), **counts)
 
     evidence: list[Evidence] = []
     service_hits = [p for p in tree.paths if p.rsplit("/", 1)[-1] in SERVICE_MARKERS and not P.is_vendored(p)]
@@ -88,7 +95,7 @@ def classify_project(tree, manifests, ci, declared: dict | None = None) -> Proje
             evidence.append(Evidence(note="a CI job deploys"))
         return Project(kind="service", deployed=True, evidence=tuple(evidence), **counts)
 
-    if not src and docs:
+    if not src and len(docs) >= 3:
         return Project(kind="docs", deployed=False, evidence=(Evidence(note=f"{len(docs)} documents, no source code"),),
                        **counts)
 

@@ -64,6 +64,20 @@ def doc(value: object, limit: int = 600) -> Markup:
     return Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))
 
 
+# Status markers that rules put at the start of a line of text ("✅ observed: …"). The page
+# draws them with CSS instead, so they look the same with or without an emoji font.
+_MARKERS = (("✅", "plus"), ("⚠️", "risk"), ("⚠", "risk"), ("❌", "minus"), ("🔍", "info"))
+
+
+def marker(value: object) -> tuple[str, object]:
+    """Split a leading status marker off a line: ``(css class, rest)``, or ``("", value)``."""
+    s = "" if value is None else str(value)
+    for mark, cls in _MARKERS:
+        if s.startswith(mark + " "):
+            return cls, s[len(mark) + 1:]
+    return "", value
+
+
 def pills(a: AreaScore) -> list[dict[str, str]]:
     """The status (or one status per aspect) as label, aspect and CSS class, without emoji."""
     if a.statuses:
@@ -90,7 +104,7 @@ def score_chart(areas: list[AreaScore]) -> Markup:
     unit = bar_w / 5
     esc = lambda s: html.escape(str(s), quote=True)  # noqa: E731
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" role="img" aria-labelledby="chart-title chart-desc">',
+           f'role="img" aria-labelledby="chart-title chart-desc">',
            '<title id="chart-title">Score by area (0–5)</title>',
            '<desc id="chart-desc">Horizontal bars, one per process area, coloured by status; '
            'the same numbers are in the scorecard table.</desc>']
@@ -110,9 +124,9 @@ def score_chart(areas: list[AreaScore]) -> Markup:
         out.append(f'<text x="{label_w - 10}" y="{y + row_h / 2 + 4:.1f}" class="label" '
                    f'text-anchor="end">{esc(label)}</text>')
         out.append(f'<rect x="{label_w}" y="{y + 5}" width="{bar_w}" height="{row_h - 10}" class="track"/>')
-        if score > 0:
-            out.append(f'<rect x="{label_w}" y="{y + 5}" width="{score * unit:.1f}" height="{row_h - 10}" '
-                       f'rx="2" fill="{BAR_FILL[cls]}"/>')
+        # A zero score still shows a sliver in its status colour, so every row carries its status.
+        out.append(f'<rect x="{label_w}" y="{y + 5}" width="{max(score * unit, 3):.1f}" height="{row_h - 10}" '
+                   f'rx="2" fill="{BAR_FILL[cls]}"/>')
         out.append(f'<text x="{label_w + bar_w + 8}" y="{y + row_h / 2 + 4:.1f}" class="value">'
                    f'{score:.1f}</text></g>')
     out.append("</svg>")
@@ -129,6 +143,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["t"] = text
     env.filters["doc"] = doc
+    env.filters["marker"] = marker
     return env
 
 
@@ -138,6 +153,7 @@ def render_html(result: AuditResult, *, timings: bool = False) -> str:
         "csp": CSP,
         "chart_svg": score_chart(list(result.areas)),
         "pills": [pills(a) for a in result.areas],
+        "pills_by_title": {a.title: pills(a) for a in result.areas},
         "status_cls": [STATUS_CLASS.get(a.status, "nd") for a in result.areas],
         "efficiency_stars": stars(data["summary"]["efficiency"]),
         "scalability_stars": stars(data["summary"]["scalability"]),
