@@ -33,7 +33,7 @@ PLATFORM_QUESTIONS = (
 
 _PROSE_EXT = {"md", "mdx", "markdown", "rst", "adoc", "txt", "org"}
 _DOC_DIR = re.compile(r"(^|/)(docs?|documentation|wiki|handbook|process|guides?|meeting[-_ ]?notes|meetings|"
-                      r"retros?|retrospectives?|sprints?|rfcs?|proposals?|design)/", re.I)
+                      r"retros?|retrospectives?|sprints?|rfcs?|proposals?|design)/", re.IGNORECASE)
 MAX_DOCS = 400
 MAX_DOC_BYTES = 256 * 1024
 
@@ -120,7 +120,7 @@ def _template(path: str, ext: str, text: str) -> IssueTemplate:
         kind = "form"
     else:
         kind = "markdown"
-        m = re.match(r"^---\s*\n(.*?)\n---\s*(\n|$)", text, re.S)
+        m = re.match(r"^---\s*\n(.*?)\n---\s*(\n|$)", text, re.DOTALL)
         if m:
             meta = _yaml(m.group(1))
     if isinstance(meta, dict):
@@ -201,7 +201,7 @@ def ticket_refs(c: H.Commit) -> TicketRefs:
 
 
 _TRACKER_MENTIONS = (
-    ("Jira", re.compile(r"atlassian\.net/(?:browse|jira)|\bJira\b", re.I)),
+    ("Jira", re.compile(r"atlassian\.net/(?:browse|jira)|\bJira\b", re.IGNORECASE)),
     ("Linear", re.compile(r"linear\.app/|\bLinear (?:issue|ticket|board|project|team|cycle)s?\b")),
     ("GitHub Projects", re.compile(r"github\.com/(?:orgs|users)/[\w.-]+/projects/|\bGitHub Projects?\b")),
     ("Trello", re.compile(r"trello\.com/|\bTrello\b")),
@@ -346,7 +346,7 @@ _GENERIC_PREFIXES = {"fix", "fixes", "bugfix", "hotfix", "feature", "feat", "pat
                      "gh", "pull", "merge", "php", "ruby", "rust", "ubuntu", "debian", "windows", "macos", "qt", "gtk"}
 _LOWER_KEY = re.compile(r"^([a-z][a-z0-9]{1,9})-(\d{1,6})(?=$|[-_])")
 _ISSUE_BRANCH = re.compile(r"(?:^|/)(?:(?:issues?|gh|fix|fixes|bug|bugfix|hotfix|feature|feat)[-_/]?#?)(\d{2,6})"
-                           r"(?=$|[-_/])|(?:^|/)(\d{2,6})[-_][a-z]", re.I)
+                           r"(?=$|[-_/])|(?:^|/)(\d{2,6})[-_][a-z]", re.IGNORECASE)
 
 
 def branch_ticket(branch: str) -> tuple[str, str] | None:
@@ -492,7 +492,7 @@ _TRIAGE_ACTIONS = (
 LABEL_FILES = (".github/labels.yml", ".github/labels.yaml", ".github/labels.json", ".github/labels.toml",
                ".github/issue-labels.yml", ".github/label-sync.yml", ".github/labels/*.yml", "labels.yml",
                ".gitlab/labels.yml")
-_PRIORITY_LABEL = re.compile(r"priority|\bp[0-4]\b|severity|\bsev[-: ]?\d|urgent|critical", re.I)
+_PRIORITY_LABEL = re.compile(r"priority|\bp[0-4]\b|severity|\bsev[-: ]?\d|urgent|critical", re.IGNORECASE)
 
 
 def _label_names(data) -> list[str]:
@@ -678,11 +678,12 @@ _STATES = {
     "triage": r"\b[Nn]eeds[- ][Tt]riage\b|\bTriage[ds]?\b",
 }
 _HIERARCHY = re.compile(r"\bepics?\b[^\n]{0,200}\b(stor(y|ies)|tasks?|issues?)\b|\b(stor(y|ies)|tasks?)\b[^\n]{0,200}"
-                        r"\bepics?\b", re.I)
+                        r"\bepics?\b", re.IGNORECASE)
 _PRIORITY_SCHEME = re.compile(r"\bP[0-4]\b[^\n]{0,80}\bP[0-4]\b|\bpriorit(y|ies)\b[^\n]{0,80}\b(high|medium|low|"
-                              r"critical|urgent)\b|\bseverity (levels?|scale)\b", re.I)
+                              r"critical|urgent)\b|\bseverity (levels?|scale)\b", re.IGNORECASE)
 _CADENCE = re.compile(r"\b(one|two|three|1|2|3)[- ]weeks?\s+(sprints?|iterations?|cycles?)\b|\bsprint (length|"
-                      r"cadence)\b|\b(weekly|bi-?weekly|fortnightly) (sprints?|planning|iterations?|cycles?)\b", re.I)
+                      r"cadence)\b|\b(weekly|bi-?weekly|fortnightly) (sprints?|planning|iterations?|cycles?)\b",
+                      re.IGNORECASE)
 
 
 def _board_states(text: str) -> tuple[int | None, list[str]]:

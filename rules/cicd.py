@@ -116,6 +116,11 @@ def a_label(project) -> str:
     return f"{'an' if label[:1].lower() in 'aeiou' else 'a'} {label}"
 
 
+def root_first(manifests) -> list:
+    """Manifests ordered root first, so evidence names the project's own before its examples'."""
+    return sorted(manifests, key=lambda m: (m.path.count("/"), m.path))
+
+
 def system_name(system: str) -> str:
     return SYSTEM_NAMES.get(system, system)
 
@@ -241,10 +246,14 @@ class CICD001(Rule):
                 signal=Signal.AUTOMATED, evidence=[stage_evidence(p, s, "deploy") for p, s in deploy[:4]],
                 measures=[Measure("deploy steps in CI", len(deploy))], observations=mention_obs,
                 not_determinable=DEPLOY_PLATFORM_QUESTIONS[1:])
-        if not project.deployed and stages.get("release"):
-            p, st = stages["release"][0]
+        releases = stages.get("release", [])
+        if releases and (not project.deployed or not mentions):
+            p, st = releases[0]
+            obs = mention_obs + (["No deploy job: CI publishes packages, but nothing in the repository deploys "
+                                  "the running software."] if project.deployed else [])
             return self.passed(f"CI publishes releases: job {st.job} in {p.path}", signal=Signal.AUTOMATED,
-                               evidence=[stage_evidence(p, s, "release") for p, s in stages["release"][:4]])
+                               evidence=[stage_evidence(p, s, "release") for p, s in releases[:4]],
+                               observations=obs)
         if mentions:
             configs = [ev for _, ev in mentions if ev.note and ev.note.endswith("configuration")]
             sources = join_words([f"{ev.path} ({ev.note})" for _, ev in mentions[:3]])
@@ -460,7 +469,7 @@ class CICD004(Rule):
             what = f"the {plural(deps, eco + ' dependency', eco + ' dependencies')}" if deps else "dependencies"
             return self.failed(f"no Dependabot or Renovate configuration: updates to {what} are manual",
                                evidence=[Evidence(path=m.path, note=f"{m.ecosystem} manifest")
-                                         for m in manifests.manifests[:3]],
+                                         for m in root_first(manifests.manifests)[:3]],
                                measures=[Measure("declared dependencies", deps)],
                                missing=("Dependency update bot (Dependabot or Renovate)",))
         evidence = [Evidence(path=r.path, line=r.line, note=f"{BOT_NAMES.get(r.kind, r.kind)} configuration")
@@ -567,7 +576,8 @@ class CICD006(Rule):
                                signal=Signal.AUTOMATED,
                                evidence=[Evidence(path=r.path, line=r.line, note="platform configuration")
                                          for r in ci.deploy_platforms[:4]], observations=runtime_obs)
-        if not project.deployed:
+        deploys = bool(ci.stage_map().get("deploy"))
+        if not project.deployed or not (project.kind == "service" or runtime or deploys):
             return self.not_applicable(f"{a_label(project)} has no infrastructure of its own")
         mentions = deploy_mentions(tree, ci, tasks, manifests)
         if mentions and not runtime:
@@ -637,7 +647,7 @@ class CICD007(Rule):
                     Measure("fix-the-build share", round(share, 2), "%", thresholds["ci_fix_share_max"], win),
                     Measure("commits changing CI configuration", len(ci_changes), "commits", window=win)]
         examples = [Evidence(commit=c.hash, date=c.date, note="fix-the-build commit: " + c.subject[:100])
-                    for c in history.examples.get("ci_fix", [])[:3]]
+                    for c in history.examples.get("ci_fix", []) if not c.is_merge][:3]
         obs = ["The history is shallow: CI may be older than the first commit seen."] if history.is_shallow else []
         if not ci.pipelines:
             return self.failed(f"CI configuration was committed (first on {first_date}) but the audited tree has "

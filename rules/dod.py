@@ -25,16 +25,16 @@ from auditor.rules.review import PR_TEMPLATES
 # -- shared helpers ---------------------------------------------------------------------
 
 _CHECKBOX = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])\s+\[[ xX]\]\s*(.+)$")
-_CHECKBOX_M = re.compile(_CHECKBOX.pattern, re.M)
+_CHECKBOX_M = re.compile(_CHECKBOX.pattern, re.MULTILINE)
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])\s+(.+)$")
 _HEADING = re.compile(r"^(#{1,6})\s|^[=\-~^]{3,}\s*$")
 
-DOD_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(rx, re.I)) for name, rx in (
+DOD_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(rx, re.IGNORECASE)) for name, rx in (
     ("tests", r"\btests?\b|\bspecs?\b|\bcoverage\b|\bunit\b|\be2e\b|\btested\b"),
     ("code review", r"\breview(ed|er|s)?\b|\bapprov"),
     ("documentation", r"\bdocs?\b|\bdocumentation\b|\bdocumented\b|\breadme\b|\bguides?\b"),
-    ("changelog", r"\bchangelog\b|\brelease notes?\b|\bchangesets?\b|\bnews ?fragments?\b"
-                  r"|\b(changes|news|history)\.(rst|md|txt)\b"),
+    ("changelog", (r"\bchangelog\b|\brelease notes?\b|\bchangesets?\b|\bnews ?fragments?\b"
+                  r"|\b(changes|news|history)\.(rst|md|txt)\b")),
     ("CI passing", r"\bci\b|\bpipeline\b|\bchecks? (pass|green)|\bbuild\b|\bgreen\b|\blint"),
     ("acceptance criteria", r"\bacceptance criteria\b|\brequirements? (are )?met\b"),
     ("security", r"\bsecurity\b|\bsecrets?\b|\bvulnerab"),
@@ -80,7 +80,7 @@ def checkboxes(text: str) -> list[str]:
 
 
 _FEATURE_SUBJECT = re.compile(r"^(build|builds|integrate[sd]?|create[sd]?|enable[sd]?|allow(s|ed)?|extend(s|ed)?)\b"
-                              r"(?![:(!])", re.I)
+                              r"(?![:(!])", re.IGNORECASE)
 
 
 _TICKET_PREFIX = re.compile(r"^(?:\[?[A-Z][A-Z0-9]{1,9}-\d{1,6}\]?[:\s,-]*)+")
@@ -122,10 +122,16 @@ def _is_e2e(c: H.Commit) -> bool:
     return any(P.is_test(p) and P.test_kind(p) == "e2e" for p in c.paths)
 
 
+def is_prose_doc(path: str) -> bool:
+    """Documentation a person writes (``requirements.txt`` and other root ``.txt`` files are not)."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return P.is_doc(path) and not ("/" not in path and name.endswith(".txt") and not name.startswith("readme"))
+
+
 def _carry(t: FeatureTrace, c: H.Commit) -> None:
     if _is_e2e(c):
         t.e2e = True
-    docs = [p for p in c.paths if P.is_doc(p)]
+    docs = [p for p in c.paths if is_prose_doc(p)]
     if docs and not t.docs:
         t.docs, t.docs_commit = docs, c
     if c.flags & H.TOUCH_CHANGELOG:
@@ -182,6 +188,7 @@ def trace_tickets(commits: list[H.Commit]) -> list[FeatureTrace]:
     return out
 
 
+DONE_CHECKLIST = "Done checklist in the pull-request template (tests, docs, changelog, review)"
 NOT_IN_HISTORY = ("Accessibility tested (WCAG compliance)", "Performance tested", "Security reviewed",
                   "Documentation updated (user-facing)", "Deployment verified in production",
                   "Monitoring/alerts configured")
@@ -190,7 +197,7 @@ DOD_DOC_MISSING = ("Formal DoD checklist (in CONTRIBUTING.md or similar)",
                    "Cross-functional review requirements")
 
 _DOD_TEXT = re.compile(r"(?i:definitions? of done|\bdone criteria\b|\bcriteria for done\b|\bdone[- ]checklist\b)"
-                       r"|^#{1,6}[^\n]*\bDoD\b|\(DoD\)|\bDoD:", re.M)
+                       r"|^#{1,6}[^\n]*\bDoD\b|\(DoD\)|\bDoD:", re.MULTILINE)
 
 
 def _candidate_texts(tree: FileTree) -> list[tuple[str, str]]:
@@ -241,8 +248,8 @@ class DOD001(Rule):
         if not items:
             return self.passed(f"{path} mentions a Definition of Done but lists no items under it",
                                signal=Signal.AD_HOC, evidence=evidence,
-                               observations=("The Definition of Done is named but not spelled out; it may live "
-                                             "outside the repository.",))
+                               observations=(("The Definition of Done is named but not spelled out; it may live "
+                                             "outside the repository."),))
         covered = topics_of(items)
         absent = [t for t in CORE_TOPICS if t not in covered]
         obs = [f"The Definition of Done covers {', '.join(covered) or 'none of the usual topics'}"
@@ -252,7 +259,7 @@ class DOD001(Rule):
 
 
 _DONE_SECTION = re.compile(r"checklist|before (you )?(submit|open|send|push)|submitting (a )?(patch|pull|change|merge)"
-                           r"|pull[- ]requests?|merge[- ]requests?|definition of done|ready to merge", re.I)
+                           r"|pull[- ]requests?|merge[- ]requests?|definition of done|ready to merge", re.IGNORECASE)
 _RST_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+])\1{2,}\s*$")
 
 
@@ -313,7 +320,7 @@ class DOD002(Rule):
                 continue
             if p in templates:
                 steps = [m.group(1).strip() for ln in text.splitlines() for m in [_LIST_ITEM.match(ln)] if m]
-                line = line_of(text, re.compile(_LIST_ITEM.pattern, re.M))
+                line = line_of(text, re.compile(_LIST_ITEM.pattern, re.MULTILINE))
             else:
                 line, steps = section_lists(text, _DONE_SECTION)
             if steps:
@@ -326,7 +333,7 @@ class DOD002(Rule):
                                if sources else "no pull-request template or CONTRIBUTING checklist to tick before "
                                                "merging",
                                evidence=[Evidence(path=p) for p in sources[:3]],
-                               missing=("Done checklist in the pull-request template (tests, docs, changelog, review)",))
+                               missing=(DONE_CHECKLIST,))
         items = [i for _, _, its in found for i in its]
         covered = topics_of(items)
         absent = [t for t in CORE_TOPICS if t not in covered]
@@ -347,7 +354,7 @@ class DOD002(Rule):
             return self.passed(msg, signal=Signal.AD_HOC, evidence=evidence, measures=measures, observations=obs)
         # A few workflow steps ("create a branch, add tests, open a PR") are not yet a done list.
         return self.failed(msg, evidence=evidence, measures=measures, observations=obs,
-                           missing=("Done checklist in the pull-request template (tests, docs, changelog, review)",))
+                           missing=(DONE_CHECKLIST,))
 
 
 class DOD003(Rule):
@@ -409,13 +416,13 @@ class DOD003(Rule):
         e2e_tools = ", ".join(tools.names("e2e-framework"))
         doc_files = list(dict.fromkeys(p.rsplit("/", 1)[-1] for t in traces for p in t.docs))
         latest = traces[0].commit.subject[:70]
-        lines = [f"Implicit Definition of Done (observed over the {win}):",
+        lines = [f"Implicit Definition of Done (observed over the last {n} {units}, {dates[0]} to {dates[-1]}):",
                  f"✅ observed: Feature implemented in product code ({n} {units}, latest \"{latest}\")"]
-        after = "right after the feature" if unit == "feature commit" else "in the ticket's commits"
+        after = "with or right after the feature" if unit == "feature commit" else "in the ticket's commits"
         items = (
-            ("tests", f"Unit tests written with the {'feature' if unit == 'feature commit' else 'change'}"
-                      f"{f' ({test_tools})' if test_tools else ''}", f"{count['tests']} of {n} {units} touch tests"),
-            ("docs", f"Implementation guide or docs written with or {after}",
+            ("tests", (f"Unit tests written with the {'feature' if unit == 'feature commit' else 'change'}"
+                      f"{f' ({test_tools})' if test_tools else ''}"), f"{count['tests']} of {n} {units} touch tests"),
+            ("docs", f"Implementation guide or docs written {after}",
              f"{count['docs']} of {n}" + (f"; {', '.join(doc_files[:4])}" if doc_files else "")),
             ("changelog", "Changelog entry", f"{count['changelog']} of {n} {units}"),
         )
@@ -448,8 +455,11 @@ class DOD003(Rule):
                             .strip(), round(share["docs"], 2), "%", obs_min, win),
                     Measure(f"{units} with a changelog entry", round(share["changelog"], 2), "%", obs_min, win),
                     Measure(f"{units} reviewed before landing", round(share["reviewed"], 2), "%", obs_min, win)]
-        label = (lambda t: t.commit.subject[:90]) if unit == "feature commit" else (
-            lambda t: f"{t.ticket}: {t.commit.subject[:80]}")
+        def label(t: FeatureTrace) -> str:
+            if not t.ticket or t.ticket in t.commit.subject:
+                return t.commit.subject[:90]
+            return f"{t.ticket}: {t.commit.subject[:80]}"
+
         evidence = [commit_ref(t.commit, f"{unit} with tests: {label(t)}") for t in traces if t.tests][:3]
         followups = {t.docs_commit.hash: t for t in traces
                      if t.docs_commit is not None and t.docs_commit is not t.commit}

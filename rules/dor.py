@@ -36,20 +36,20 @@ TECHNICAL_READINESS = (
 )
 
 # What shows each readiness item in a template or document.
-STORY_FIELDS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple((item, short, re.compile(rx, re.I))
+STORY_FIELDS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple((item, short, re.compile(rx, re.IGNORECASE))
                                                                    for item, short, rx in (
     (STORY_READINESS[0], "user story", r"\bas an? [^\n]{1,60}?,? i (want|need|would like)\b|\buser[-_ ]?stor(y|ies)\b"),
     (STORY_READINESS[1], "acceptance criteria",
      r"\bacceptance[-_ ]?criteria\b|\bgiven\b[^\n]{1,80}\bwhen\b[^\n]{1,80}\bthen\b|\bdefinition[-_ ]of[-_ ]done\b"),
     (STORY_READINESS[2], "dependencies", r"\bdependenc(y|ies)\b|\bblocked[-_ ]by\b|\bdepends[-_ ]on\b"),
-    (STORY_READINESS[3], "design assets", r"\bmock-?ups?\b|\bmock ups?\b|\bwireframes?\b|\bfigma\b|\bdesign (assets?|files?|specs?)\b"
-                                            r"|\bscreenshots?\b"),
+    (STORY_READINESS[3], "design assets", (r"\bmock-?ups?\b|\bmock ups?\b|\bwireframes?\b|\bfigma\b"
+                                            r"|\bdesign (assets?|files?|specs?)\b|\bscreenshots?\b")),
     (STORY_READINESS[4], "technical spike", r"\bspikes?\b|\binvestigation\b|\bresearch\b"),
-    (STORY_READINESS[5], "effort estimate", r"\bestimat(e|es|ed|ion)\b|\bstory[-_ ]?points?\b|\bt-?shirt\b|\beffort\b"
-                                             r"|\bsize\b"),
+    (STORY_READINESS[5], "effort estimate", (r"\bestimat(e|es|ed|ion)\b|\bstory[-_ ]?points?\b|\bt-?shirt\b|\beffort\b"
+                                             r"|\bsize\b")),
     (STORY_READINESS[6], "priority", r"\bpriorit(y|ies|ize)\b|\bseverity\b|\burgency\b"),
 ))
-TECH_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((item, re.compile(rx, re.I)) for item, rx in (
+TECH_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((item, re.compile(rx, re.IGNORECASE)) for item, rx in (
     (TECHNICAL_READINESS[0], r"\bapi\b|\bcontracts?\b|\bendpoints?\b|\binterfaces?\b"),
     (TECHNICAL_READINESS[1], r"\bschema\b|\bmigrations?\b|\bdatabase\b|\bdata model\b"),
     (TECHNICAL_READINESS[2], r"\bthird[- ]party\b|\bintegrations?\b|\bexternal (services?|dependenc)"),
@@ -59,7 +59,7 @@ TECH_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((item, re.compile(r
 
 _DOR_TEXT = re.compile(r"(?i:definitions? of ready|\bready[- ](?:for|to)[- ](?:dev|development|work|start)\b[^\n]{0,40}"
                        r"\b(?:criteria|checklist)|\breadiness (?:criteria|checklist)\b)|^#{1,6}[^\n]*\bDoR\b|\(DoR\)"
-                       r"|\bDoR:", re.M)
+                       r"|\bDoR:", re.MULTILINE)
 
 
 class DOR001(Rule):
@@ -176,9 +176,10 @@ class DOR002(Rule):
 
 
 _PROPOSAL_DIR = re.compile(r"(^|/)(rfcs?|proposals?|design[-_ ]?docs?|design|enhancements|keps|tech[-_ ]?specs?)/",
-                           re.I)
-_PROPOSAL_TEXT = re.compile(r"\bRFC process\b|\bdesign (doc|document|proposal)s?\b|\b(proposal|rfc) (process|template)\b"
-                            r"|\bdesign review\b|\btechnical (design|spec)s?\b", re.I)
+                           re.IGNORECASE)
+_PROPOSAL_TEXT = re.compile(r"\bRFC process\b|\bdesign (doc|document|proposal)s?\b"
+                            r"|\b(proposal|rfc) (process|template)\b|\bdesign review\b|\btechnical (design|spec)s?\b",
+                            re.IGNORECASE)
 _ASSET_EXT = {"png", "jpg", "jpeg", "svg", "gif", "webp", "fig", "sketch", "pdf", "drawio", "excalidraw"}
 
 
@@ -208,7 +209,7 @@ class DOR003(Rule):
                    and not P.is_source(p)]
         proposals = [p for p in in_dirs if P.extension(p) in ("md", "mdx", "rst", "adoc", "txt")]
         assets = [p for p in in_dirs if P.extension(p) in _ASSET_EXT]
-        templates = [p for p in proposals if re.search(r"template|0000", p.rsplit("/", 1)[-1], re.I)]
+        templates = [p for p in proposals if re.search(r"template|0000", p.rsplit("/", 1)[-1], re.IGNORECASE)]
         docs = process_docs(tree)
         described = []
         for path, text in docs:
@@ -217,7 +218,7 @@ class DOR003(Rule):
             m = _PROPOSAL_TEXT.search(text)
             if m:
                 described.append((path, line_of(text, _PROPOSAL_TEXT), m.group(0)))
-        adrs = [p for p in tree.paths if re.search(r"(^|/)(adrs?|decisions|architecture/decisions)/", p, re.I)
+        adrs = [p for p in tree.paths if re.search(r"(^|/)(adrs?|decisions|architecture/decisions)/", p, re.IGNORECASE)
                 and P.extension(p) in ("md", "rst", "adoc")]
         obs = []
         if adrs:
@@ -250,13 +251,13 @@ class DOR003(Rule):
         if assets:
             folders = sorted({p.rsplit("/", 1)[0] for p in assets})
             return self.passed(f"{len(assets)} design asset(s) in {', '.join(folders[:3])}, but no written proposals",
-                               signal=Signal.AD_HOC, evidence=[Evidence(path=p, note="design asset") for p in assets[:4]],
-                               observations=obs)
+                               signal=Signal.AD_HOC, observations=obs,
+                               evidence=[Evidence(path=p, note="design asset") for p in assets[:4]])
         return self.failed("no RFC or design-proposal folder and no proposal process described",
                            observations=obs, missing=TECHNICAL_READINESS)
 
 
-_PROPOSAL_REF = re.compile(r"\bRFC[- ]?\d+\b|\b(rfc|proposal|design doc|spec)\b", re.I)
+_PROPOSAL_REF = re.compile(r"\bRFC[- ]?\d+\b|\b(rfc|proposal|design doc|spec)\b", re.IGNORECASE)
 
 
 class DOR004(Rule):
@@ -293,8 +294,8 @@ class DOR004(Rule):
                                "implement", signal=Signal.OBSERVED, measures=measures,
                                evidence=[commit_ref(c) for c in cited[:3]])
         uncited = [c for c in features if c not in cited]
-        obs = ["Stories appear to be implemented directly without formal refinement: "
-               f"{len(uncited)} of {n} feature commits cite no ticket, story or proposal."]
+        obs = [("Stories appear to be implemented directly without formal refinement: "
+               f"{len(uncited)} of {n} feature commits cite no ticket, story or proposal.")]
         return self.failed(f"{len(uncited)} of {n} recent feature commits cite no ticket, story or proposal",
                            measures=measures, observations=obs,
                            evidence=[commit_ref(c, f"uncited feature: {c.subject[:90]}") for c in uncited[:3]],

@@ -52,7 +52,7 @@ _SNIPPET = re.compile(r"googletagmanager\.com/(gtag|gtm)|plausible\.io/js|postho
                       r"\.com|clarity\.ms/tag|hotjar\.com|cdn\.usefathom\.com|<Analytics\s*/>")
 _SNIPPET_FILES = re.compile(r"\.html?$|(^|/)(_app|_document|layout|app|index|main|head|base|root)\.[cm]?[jt]sx?$"
                             r"|(^|/)(layout|base|application|head)\.(html\.erb|erb|blade\.php|twig|jinja2?|njk"
-                            r"|vue|svelte|astro)$", re.I)
+                            r"|vue|svelte|astro)$", re.IGNORECASE)
 
 
 class FBK001(Rule):
@@ -94,9 +94,9 @@ class FBK001(Rule):
                            missing=("Product analytics (feature adoption, funnels, engagement)",))
 
 
-_HOMEGROWN_FLAG_PATH = re.compile(r"(^|/)(feature[-_]?flags?|feature[-_]?toggles?|flags)(\.[a-z]+|/)", re.I)
+_HOMEGROWN_FLAG_PATH = re.compile(r"(^|/)(feature[-_]?flags?|feature[-_]?toggles?|flags)(\.[a-z]+|/)", re.IGNORECASE)
 _ENV_FLAG = re.compile(r"^\s*(export\s+)?((NEXT_PUBLIC_|VITE_|REACT_APP_)?(FEATURE|FF|ENABLE|FLAG)_[A-Z0-9_]+)\s*=",
-                       re.M)
+                       re.MULTILINE)
 
 
 class FBK002(Rule):
@@ -141,10 +141,10 @@ class FBK002(Rule):
 
 
 _PLAN_PATH = re.compile(r"(metrics?[-_ ]?plan|success[-_ ]?metrics|tracking[-_ ]?plan|measurement[-_ ]?plan"
-                        r"|(^|/|[-_])kpis?([-_.]|$)|(^|/|[-_])okrs?([-_.]|$)|north[-_ ]?star)", re.I)
+                        r"|(^|/|[-_])kpis?([-_.]|$)|(^|/|[-_])okrs?([-_.]|$)|north[-_ ]?star)", re.IGNORECASE)
 _PLAN_TEXT = re.compile(r"^#{1,6}\s*.*\b(success metrics|success criteria|metrics plan|tracking plan|measurement plan"
                         r"|kpis?|key results|north star metric|how we measure success)\b"
-                        r"|^\s*\**(success metrics|metrics plan)\**\s*:", re.I | re.M)
+                        r"|^\s*\**(success metrics|metrics plan)\**\s*:", re.IGNORECASE | re.MULTILINE)
 
 
 class FBK003(Rule):
@@ -184,14 +184,15 @@ class FBK003(Rule):
 
 _REVIEW_PATH = re.compile(r"(post[-_ ]?release|post[-_ ]?launch|post[-_ ]?deploy(ment)?[-_ ]review|impact[-_ ]?"
                           r"(review|summary|report)|launch[-_ ]?review|metrics[-_ ]?review|release[-_ ]?review"
-                          r"|feature[-_ ]?review)", re.I)
+                          r"|feature[-_ ]?review)", re.IGNORECASE)
 _REVIEW_TEXT = re.compile(r"^#{1,6}\s*.*\b(post[- ]release review|post[- ]launch review|post[- ]deploy(ment)? review"
                           r"|feature impact summary|impact review|production metrics review|goal vs\.? reality"
                           r"|release retrospective|launch review)\b"
                           # a sentence scheduling the review: "two weeks after release the owner reviews it"
-                          r"|\b(days?|weeks?|months?) after (each |the |a )?(release|deploy(ment)?|launch)\b[^.\n]{0,120}"
+                          r"|\b(days?|weeks?|months?) after (each |the |a )?(release|deploy(ment)?|launch)\b"
+                          r"[^.\n]{0,120}"
                           r"\breview|\breview[^.\n]{0,80}\b(days?|weeks?) after (each |the |a )?(release|deploy(ment)?"
-                          r"|launch)\b", re.I | re.M)
+                          r"|launch)\b", re.IGNORECASE | re.MULTILINE)
 
 
 class FBK004(Rule):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from auditor.facts import paths as P
-from auditor.model import Effort, Evidence, Measure, Signal
+from auditor.model import Effort, Evidence, Signal
 from auditor.rule import Rule
 
 #: Bounds on the files a rule reads: how many, and how large each may be.
@@ -120,7 +120,7 @@ class MON002(Rule):
 
 
 _LOG_SHIPPERS = re.compile(r"(^|/)(vector\.(toml|ya?ml)|fluent-?bit\.(conf|ya?ml)|fluentd?\.conf|td-agent\.conf"
-                           r"|promtail[^/]*\.ya?ml|filebeat\.ya?ml|logstash[^/]*\.conf)$", re.I)
+                           r"|promtail[^/]*\.ya?ml|filebeat\.ya?ml|logstash[^/]*\.conf)$", re.IGNORECASE)
 _GO_SLOG = re.compile(r'"log/slog"')
 
 
@@ -167,14 +167,15 @@ class MON003(Rule):
 
 
 _HEALTH_PATH = re.compile(r"(^|/)(health([-_]?(check|z))?|healthz|readyz|livez|readiness|liveness|heartbeat)([-_./]|$)",
-                          re.I)
-_HEALTH_ROUTE = re.compile(r"""["'`](?:/api)?/(?:health(?:z|check|-check)?|readyz|livez|readiness|liveness|heartbeat)\b""",
-                           re.I)
-_PROBE = re.compile(r"^\s*(livenessProbe|readinessProbe|startupProbe)\s*:", re.M)
-_DOCKER_HEALTHCHECK = re.compile(r"^\s*HEALTHCHECK\s+(?!NONE\b)", re.M | re.I)
-_COMPOSE_HEALTHCHECK = re.compile(r"^\s*healthcheck\s*:", re.M)
+                          re.IGNORECASE)
+_HEALTH_ROUTE = re.compile(r"""["'`](?:/api)?/(?:health(?:z|check|-check)?|readyz|livez|readiness|liveness"""
+                           r"""|heartbeat)\b""",
+                           re.IGNORECASE)
+_PROBE = re.compile(r"^\s*(livenessProbe|readinessProbe|startupProbe)\s*:", re.MULTILINE)
+_DOCKER_HEALTHCHECK = re.compile(r"^\s*HEALTHCHECK\s+(?!NONE\b)", re.MULTILINE | re.IGNORECASE)
+_COMPOSE_HEALTHCHECK = re.compile(r"^\s*healthcheck\s*:", re.MULTILINE)
 _PLATFORM_CHECK = re.compile(r"healthCheckPath|health_check|http_checks|\[checks|liveness_check|readiness_check"
-                             r"|healthcheckPath|healthcheck", re.I)
+                             r"|healthcheckPath|healthcheck", re.IGNORECASE)
 
 
 class MON004(Rule):
@@ -229,8 +230,8 @@ class MON004(Rule):
         if endpoints:
             return self.passed(f"a health endpoint exists ({endpoints[0].path}) but nothing in the repository polls it",
                                signal=Signal.AD_HOC, evidence=endpoints,
-                               observations=("No probe, HEALTHCHECK or platform health check points at the "
-                                             "health endpoint; an external uptime monitor may.",),
+                               observations=(("No probe, HEALTHCHECK or platform health check points at the "
+                                              "health endpoint; an external uptime monitor may."),),
                                not_determinable=("Uptime monitors configured outside the repository",))
         return self.failed("no health-check endpoint, probe or Docker HEALTHCHECK",
                            missing=("Health-check endpoint (e.g. /api/health)",
@@ -240,14 +241,14 @@ class MON004(Rule):
 
 _ALERT_PATH = re.compile(r"(^|/)(alerts?|alerting|alert[-_]rules|monitors|dashboards)/[^/]+\.(ya?ml|json|jsonnet|"
                          r"libsonnet|tf)$|\.rules\.ya?ml$|(^|/)(checkly\.config\.[jt]s|\.upptimerc\.ya?ml)$"
-                         r"|(^|/)__checks__/", re.I)
+                         r"|(^|/)__checks__/", re.IGNORECASE)
 _ALERT_TF = re.compile(r'resource\s+"(datadog_monitor|datadog_dashboard\w*|newrelic_alert_policy|newrelic_nrql_alert_'
                        r'condition|newrelic_synthetics_monitor|pagerduty_\w+|opsgenie_\w+|grafana_dashboard|'
                        r'grafana_rule_group|aws_cloudwatch_metric_alarm|aws_cloudwatch_dashboard|'
                        r'google_monitoring_alert_policy|google_monitoring_uptime_check_config|'
                        r'azurerm_monitor_metric_alert|betteruptime_monitor|uptimerobot_monitor|checkly_check|'
                        r'sentry_issue_alert|sentry_metric_alert)"')
-_ALERT_K8S = re.compile(r"^kind:\s*(PrometheusRule|AlertmanagerConfig|GrafanaDashboard)\b", re.M)
+_ALERT_K8S = re.compile(r"^kind:\s*(PrometheusRule|AlertmanagerConfig|GrafanaDashboard)\b", re.MULTILINE)
 
 
 class MON005(Rule):
@@ -282,8 +283,8 @@ class MON005(Rule):
         evidence += [Evidence(path=p, line=ln, note=text) for p, ln, text in _scan(tree, tf, _ALERT_TF)[0][:4]]
         yaml_files = [p for p in tree.paths if p.endswith((".yml", ".yaml")) and not P.is_vendored(p)]
         evidence += [Evidence(path=p, line=ln, note=text) for p, ln, text in _scan(tree, yaml_files, _ALERT_K8S)[0][:4]]
-        outside = ("Alerts and uptime monitors configured in vendor consoles (Sentry, Datadog, UptimeRobot, "
-                   "the hosting platform)",)
+        outside = (("Alerts and uptime monitors configured in vendor consoles (Sentry, Datadog, UptimeRobot, "
+                    "the hosting platform)"),)
         if evidence:
             n = len({e.path for e in evidence})
             return self.passed(f"alerting or dashboards kept as code in {n} file{'s' if n > 1 else ''}",
@@ -295,9 +296,9 @@ class MON005(Rule):
 
 
 _INCIDENT_PATH = re.compile(r"(runbook|playbook|incident|on-?call|postmortem|post-mortem|escalation|disaster[-_ ]"
-                            r"recovery|(^|/)sre/)", re.I)
+                            r"recovery|(^|/)sre/)", re.IGNORECASE)
 _INCIDENT_HEADING = re.compile(r"^#{1,6}\s*.*\b(incident(s| response| management)?|on-?call|runbooks?|escalation"
-                               r"|post-?mortems?|outage)\b", re.I | re.M)
+                               r"|post-?mortems?|outage)\b", re.IGNORECASE | re.MULTILINE)
 _DOC_EXTS = (".md", ".mdx", ".rst", ".adoc", ".txt")
 
 

@@ -56,11 +56,11 @@ def _recent_window(history, since: int, until: int, days: int) -> tuple[list, st
 
 _STEP = re.compile(r"^\s*(\d{1,2})[.)]\s+(\S.*)$")
 _LIST_ITEM = re.compile(r"^\s*([-*+]|\d{1,2}[.)])\s+(?=\S)")
-_MANUAL = re.compile(r"\bmanual(ly)?\b|\bby hand\b", re.I)
-_NOT_MANUAL = re.compile(r"\b(user|reference|owner'?s|the) manual\b|\bmanual pages?\b", re.I)
+_MANUAL = re.compile(r"\bmanual(ly)?\b|\bby hand\b", re.IGNORECASE)
+_NOT_MANUAL = re.compile(r"\b(user|reference|owner'?s|the) manual\b|\bmanual pages?\b", re.IGNORECASE)
 # "open" alone is not hands-on ("open a pull request"); opening a dashboard or console is, by those words.
 _HANDS_ON = re.compile(r"\bmanual(ly)?\b|\bby hand\b|\bdashboard\b|\bconsole\b|\bclick\b|\bpaste\b|\bcopy\b"
-                       r"|\blog ?in(to)?\b|\bssh\b|\bverify\b|\bcheck the\b|\bstudio\b", re.I)
+                       r"|\blog ?in(to)?\b|\bssh\b|\bverify\b|\bcheck the\b|\bstudio\b", re.IGNORECASE)
 
 
 def _procedures(text: str, min_steps: int) -> list[tuple[int, int, int, bool, str]]:
@@ -203,8 +203,8 @@ class PAIN002(Rule):
                 per_file[p] = (len(hits), line_no, line)
         total = sum(n for n, _, _ in per_file.values())
         win = f"{read} of {len(files)} source and test files read"
-        measures = [Measure("TODO/FIXME/HACK markers", total, "markers", thresholds["max_markers"], win),
-                    Measure("files with markers", len(per_file), "files", window=win)]
+        measures = [Measure("TODO/FIXME/HACK markers", total, "", thresholds["max_markers"], win),
+                    Measure("files with markers", len(per_file), "", window=win)]
         if skipped:
             measures.append(Measure("files not read (too large or binary)", skipped, "files"))
         if total <= thresholds["max_markers"]:
@@ -258,7 +258,8 @@ class PAIN003(Rule):
         if top:
             measures.append(Measure(f"commits changing {top[0][0]}", top[0][1], "commits",
                                     thresholds["hotspot_min_commits"], win))
-        hot = [(p, k) for p, k in top if k >= thresholds["hotspot_min_commits"] and k / n >= thresholds["hotspot_share"]]
+        hot = [(p, k) for p, k in top
+               if k >= thresholds["hotspot_min_commits"] and k / n >= thresholds["hotspot_share"]]
         evidence = [Evidence(path=p, note=f"changed in {k} of {n} commits") for p, k in (hot or top[:3])]
         if not hot:
             most = f"; the most changed is {top[0][0]} ({top[0][1]} commits)" if top else ""
@@ -348,7 +349,8 @@ class PAIN005(Rule):
         share = len(big) / len(sizes)
         win = f"last {len(sizes)} non-merge commits"
         measures = [Measure("oversized commits", len(big), "commits", window=win),
-                    Measure(f"share over {limit:g} lines", round(share, 2), "%", thresholds["oversized_share_max"], win),
+                    Measure(f"share over {limit:g} lines", round(share, 2), "%", thresholds["oversized_share_max"],
+                            win),
                     Measure("largest commit", max(sizes.values()), "lines", window=win)]
         evidence = [Evidence(commit=h, date=by_hash[h].date if h in by_hash else None,
                              note=f"{sizes[h]} lines" + (f": {by_hash[h].subject[:90]}" if h in by_hash else ""))
@@ -362,10 +364,11 @@ class PAIN005(Rule):
 _ENV_WORD = r"(staging|preview|uat|preprod|pre-prod)"
 _ENV_PATH = re.compile(rf"(^|/)\.env\.{_ENV_WORD}\b|(^|/)environments?/{_ENV_WORD}\b|(^|/){_ENV_WORD}/"
                        rf"|(^|/)[^/]*[._-]{_ENV_WORD}\.(ya?ml|json|toml|tfvars|env|ini|conf|hcl|tf)$"
-                       rf"|(^|/){_ENV_WORD}\.(ya?ml|json|toml|tfvars|env|ini|conf|hcl|tf|rb|exs)$", re.I)
+                       rf"|(^|/){_ENV_WORD}\.(ya?ml|json|toml|tfvars|env|ini|conf|hcl|tf|rb|exs)$", re.IGNORECASE)
 _ENV_TEXT = re.compile(r"\b(staging|pre-?production|preprod|uat environment|preview (deploy(ment)?s?|environments?"
-                       r"|urls?|branch(es)?)|deploy previews?)\b", re.I)
-_PROD_DEPLOY = re.compile(r"--prod\b|deploy(ed|s|ing)? (straight |directly )?to production|production deploy", re.I)
+                       r"|urls?|branch(es)?)|deploy previews?)\b", re.IGNORECASE)
+_PROD_DEPLOY = re.compile(r"--prod\b|deploy(ed|s|ing)? (straight |directly )?to production|production deploy",
+                          re.IGNORECASE)
 
 
 class PAIN006(Rule):
@@ -395,14 +398,14 @@ class PAIN006(Rule):
         automated = [Evidence(path=p, note="environment configuration") for p in tree.paths
                      if _ENV_PATH.search(p) and not P.is_vendored(p) and not P.is_test(p) and not P.is_doc(p)][:4]
         for pipe in ci.pipelines:
-            step = next((s for s in pipe.steps if _ENV_TEXT.search(s.job) or re.search(rf"\b{_ENV_WORD}\b", s.text, re.I)),
-                        None)
+            step = next((s for s in pipe.steps
+                         if _ENV_TEXT.search(s.job) or re.search(rf"\b{_ENV_WORD}\b", s.text, re.IGNORECASE)), None)
             if step:
                 automated.append(Evidence(path=pipe.path, line=step.line, note=f"CI job {step.job}"))
         platform = sorted({r.path for r in getattr(ci, "deploy_platforms", ()) if tree.exists(r.path)})
         for p in platform:
             text = tree.read_text(p, MAX_SCAN_BYTES) or ""
-            m = re.search(r"deploy-preview|preview|staging", text, re.I)
+            m = re.search(r"deploy-preview|preview|staging", text, re.IGNORECASE)
             if m:
                 automated.append(Evidence(path=p, line=text.count("\n", 0, m.start()) + 1, note="preview or staging"))
         documented, prod, read = [], [], 0
@@ -467,8 +470,8 @@ class PAIN007(Rule):
 
 
 _ADHOC = re.compile(r"^(test|tests|try|debug|manual[-_]test)[-_][\w.-]+\.(js|mjs|cjs|ts|py|sh|rb)$"
-                    r"|^[\w.-]+[-_]test\.(js|mjs|cjs|sh)$", re.I)
-_NOT_ADHOC = re.compile(r"setup|config|utils?|helpers?|fixtures?", re.I)
+                    r"|^[\w.-]+[-_]test\.(js|mjs|cjs|sh)$", re.IGNORECASE)
+_NOT_ADHOC = re.compile(r"setup|config|utils?|helpers?|fixtures?", re.IGNORECASE)
 
 
 class PAIN008(Rule):
@@ -508,7 +511,7 @@ class PAIN008(Rule):
         evidence = []
         for p in found[:6]:
             text = tree.read_text(p, MAX_SCAN_BYTES) or ""
-            m = re.search(r"run with|usage:|node |python |TODO", text, re.I)
+            m = re.search(r"run with|usage:|node |python |TODO", text, re.IGNORECASE)
             line = text.count("\n", 0, m.start()) + 1 if m else None
             note = text.splitlines()[line - 1].strip()[:90] if line else "ad-hoc test script"
             evidence.append(Evidence(path=p, line=line, note=note))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import pairwise
 from statistics import median
 
 from auditor.facts import history as H
@@ -22,7 +23,7 @@ DAY = 86_400
 MAX_SCAN_FILES = 300
 MAX_SCAN_BYTES = 256 * 1024
 _DOC_EXTS = (".md", ".mdx", ".rst", ".adoc", ".txt")
-_REVERTS_COMMIT = re.compile(r"This reverts commit ([0-9a-f]{7,40})", re.I)
+_REVERTS_COMMIT = re.compile(r"This reverts commit ([0-9a-f]{7,40})", re.IGNORECASE)
 #: Version numbers that are neither strict semver nor calver: ``2.0``, ``release-1.4``, ``v10.2.1.3``.
 _VERSION_LIKE = re.compile(r"^(?:[A-Za-z][\w.-]*?[-/@_]?)?v?\d+(?:\.\d+){1,3}(?:[-+.]?[0-9A-Za-z.-]+)?$")
 
@@ -71,8 +72,8 @@ def _commit_ref(c, note: str | None = None) -> Evidence:
 
 def _no_tags_skip(rule: Rule, what: str):
     return rule.skip(f"no release tags in the repository, so the {what} cannot be measured from git",
-                     not_determinable=("Deployments made by the hosting platform (e.g. deploys on every push), "
-                                       "which git does not record",))
+                     not_determinable=(("Deployments made by the hosting platform (e.g. deploys on every push), "
+                                        "which git does not record"),))
 
 
 class REL001(Rule):
@@ -163,7 +164,7 @@ class REL002(Rule):
             return self.failed(f"{_n(len(recent), 'release')} in the {win}; the latest, {rel[-1].name}, is "
                                f"{age} days old",
                                evidence=evidence, measures=measures, missing=("Regular release cadence",))
-        gaps = [(b.time - a.time) / DAY for a, b in zip(recent, recent[1:])]
+        gaps = [(b.time - a.time) / DAY for a, b in pairwise(recent)]
         med = round(median(gaps), 1)
         measures.insert(1, Measure("median days between releases", med, "days", thresholds["median_days_max"], win))
         obs = [f"Release intervals ranged from {min(gaps):.0f} to {max(gaps):.0f} days in the {win}."]
@@ -237,7 +238,7 @@ class REL003(Rule):
             return self.passed(f"{logs[0]} records the changes", signal=Signal.DOCUMENTED, evidence=evidence,
                                observations=(f"Whether it is kept up to date is not judged: {thin}.",))
         if len(rel) >= 2:
-            pairs = list(zip(rel, rel[1:]))[-checked:]
+            pairs = list(pairwise(rel))[-checked:]
             covered = sum(1 for a, b in pairs if any(history.flags[i] & H.TOUCH_CHANGELOG for i in
                                                      history.indices(since=a.time + 1, until=b.time + 3600)))
             share = covered / len(pairs)
@@ -259,7 +260,7 @@ class REL003(Rule):
 
 
 _RELEASE_DOC = re.compile(r"(^|/)(releasing|release|release[-_]process|how[-_]to[-_]release|release[-_]checklist"
-                          r"|release[-_]guide|publishing)\.(md|mdx|rst|adoc|txt)$", re.I)
+                          r"|release[-_]guide|publishing)\.(md|mdx|rst|adoc|txt)$", re.IGNORECASE)
 
 
 class REL004(Rule):
@@ -338,7 +339,8 @@ class REL005(Rule):
         share = conv / len(idx)
         win = f"last {len(idx)} non-merge commits"
         measures = [Measure("conventional commits", round(share, 2), "%", thresholds["conventional_share_min"], win)]
-        enforcers = [ev for n, ev in tools.in_category("linter", "release-tooling") if n in ("commitlint", "Commitizen")]
+        enforcers = [ev for n, ev in tools.in_category("linter", "release-tooling")
+                     if n in ("commitlint", "Commitizen")]
         if tree.exists(".husky/commit-msg"):
             enforcers.append(Evidence(path=".husky/commit-msg", note="commit-msg hook"))
         for p in ci.pipelines:
@@ -367,7 +369,7 @@ class REL005(Rule):
                            missing=("Commit message convention (Conventional Commits)",))
 
 
-_DEBT = re.compile(r"(^|/)[^/]*(tech[-_ ]?debt|technical[-_ ]debt)[^/]*$|(^|/)(debt|tech-debt)/", re.I)
+_DEBT = re.compile(r"(^|/)[^/]*(tech[-_ ]?debt|technical[-_ ]debt)[^/]*$|(^|/)(debt|tech-debt)/", re.IGNORECASE)
 
 
 class REL006(Rule):
@@ -395,9 +397,10 @@ class REL006(Rule):
         return self.failed("no tech-debt log", missing=("Tech-debt log (item, priority, effort, date added)",))
 
 
-_ROLLBACK_HEADING = re.compile(r"^#{1,6}\s*.*\broll(ing)?[- ]?backs?\b", re.I | re.M)
-_ROLLBACK_LINE = re.compile(r"^.*\b(roll(ing)?[- ]?backs?|revert(ing)? (a|the) (release|deploy(ment)?))\b.*$", re.I | re.M)
-_ROLLBACK_CONTEXT = re.compile(r"\b(deploy|release|version|production|prod|previous)", re.I)
+_ROLLBACK_HEADING = re.compile(r"^#{1,6}\s*.*\broll(ing)?[- ]?backs?\b", re.IGNORECASE | re.MULTILINE)
+_ROLLBACK_LINE = re.compile(r"^.*\b(roll(ing)?[- ]?backs?|revert(ing)? (a|the) (release|deploy(ment)?))\b.*$",
+                            re.IGNORECASE | re.MULTILINE)
+_ROLLBACK_CONTEXT = re.compile(r"\b(deploy|release|version|production|prod|previous)", re.IGNORECASE)
 
 
 class REL007(Rule):
@@ -524,14 +527,15 @@ class REL009(Rule):
                 leads.append((times[k] - history.times[i]) / DAY)
         win = f"first-parent commits of the last {days} days"
         if len(leads) < thresholds["min_commits"]:
-            return self.skip(f"only {len(leads)} released commits in the last {days} days; too few to measure lead time")
+            return self.skip(f"only {len(leads)} released commits in the last {days} days; "
+                             "too few to measure lead time")
         med = round(median(leads), 1)
         measures = [Measure("lead time proxy (median days from commit to first tag)", med, "days",
                             thresholds["median_days_max"], win),
                     Measure("released commits measured", len(leads), window=win),
                     Measure("commits not yet in a release", unreleased, window=f"since {rel[-1].name}")]
-        obs = ["Approximate: each commit is assigned to the first release tag dated after it on the default "
-               "branch; author dates are used."]
+        obs = [("Approximate: each commit is assigned to the first release tag dated after it on the default "
+                "branch; author dates are used.")]
         if unreleased:
             obs.append(f"{unreleased} commits since {rel[-1].name} ({rel[-1].date}) are not yet in a release.")
         evidence = [_tag_ref(rel[-1], "latest release")]

@@ -14,7 +14,7 @@ from auditor.facts import paths as P
 from auditor.facts.tree import line_of
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
-from auditor.rules.cicd import BOT_NAMES, a_label, join_words, plural, stage_evidence
+from auditor.rules.cicd import BOT_NAMES, a_label, join_words, plural, root_first, stage_evidence
 
 SECURITY_POLICIES = ("SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md", "SECURITY.rst", "SECURITY.txt",
                      ".github/SECURITY.rst", "docs/SECURITY.rst", ".gitlab/SECURITY.md")
@@ -181,7 +181,7 @@ class SEC002(Rule):
         return self.failed(f"no automated dependency scanning: no Dependabot or Renovate and no audit step in CI "
                            f"for the {plural(n, ecosystems + ' dependency', ecosystems + ' dependencies')}",
                            evidence=[Evidence(path=m.path, note=f"{m.ecosystem} manifest")
-                                     for m in manifests.manifests[:3]],
+                                     for m in root_first(manifests.manifests)[:3]],
                            measures=[Measure("declared dependencies", n)],
                            missing=("Dependabot or Renovate configuration",
                                     "Dependency audit step in CI (npm audit, pip-audit, …)"),
@@ -304,8 +304,9 @@ class SEC004(Rule):
                                not_determinable=("Secrets in earlier commits that were since deleted",))
         env_use = [Evidence(path=p, note="environment template")
                    for p in tree.glob(".env.example", ".env.sample", ".env.template", "*/.env.example")[:2]]
-        env_use += [Evidence(path=d.path, line=d.line, note=f"{d.name} dependency loads .env files")
-                    for d in manifests.find(*ENV_LOADERS)[:2]]
+        if project.kind == "service":  # in a library, a .env loader is a feature offered to users
+            env_use += [Evidence(path=d.path, line=d.line, note=f"{d.name} dependency loads .env files")
+                        for d in manifests.find(*ENV_LOADERS)[:2]]
         if env_use:
             return self.passed("no secrets files are tracked, but .gitignore does not exclude .env files although "
                                "the project reads them", signal=Signal.OBSERVED, observations=obs, measures=measures,

@@ -9,6 +9,7 @@ is not a sprint: it never passes a rule on its own.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import statistics
@@ -38,7 +39,7 @@ class Ceremony:
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.I)
+    return re.compile(pattern, re.IGNORECASE)
 
 
 PLANNING = Ceremony(
@@ -79,7 +80,8 @@ RETRO = Ceremony(
     _rx(r"\bretrospectives?\b|\bsprint retros?\b|\bstart[ ,/]+stop[ ,/]+continue\b|\bmad[ ,/]+sad[ ,/]+glad\b"
         r"|\bwhat went well\b"),
     (("Retrospective format (Start/Stop/Continue, Mad/Sad/Glad, etc.)",
-      _rx(r"\bstart[ ,/]+stop|\bmad[ ,/]+sad|\bwent well\b|\bwent wrong\b|\bliked[ ,/]+learned|\bkeep[ ,/]+(drop|stop)")),
+      _rx(r"\bstart[ ,/]+stop|\bmad[ ,/]+sad|\bwent well\b|\bwent wrong\b|\bliked[ ,/]+learned"
+          r"|\bkeep[ ,/]+(drop|stop)")),
      ("Action item tracking", _rx(r"\baction items?\b|\bactions?:|\bfollow[- ]ups?\b")),
      ("Continuous improvement metrics", _rx(r"\bmetrics?\b|\bkpis?\b|\bmeasur"))),
 )
@@ -233,7 +235,7 @@ class SPR004(_CeremonyRule):
     weight = 1.0
 
 
-_SPRINT_REF = re.compile(r"\b(sprint|iteration|cycle)[-_ .]?(\d{1,4})\b", re.I)
+_SPRINT_REF = re.compile(r"\b(sprint|iteration|cycle)[-_ .]?(\d{1,4})\b", re.IGNORECASE)
 
 
 def weekly_rhythm(history: H.History, until: int, weeks: int) -> dict:
@@ -248,7 +250,7 @@ def weekly_rhythm(history: H.History, until: int, weeks: int) -> dict:
         dates = [c.date for c in history.recent if since < c.time <= until and not c.is_merge]
     else:  # the recent window is shorter than the period: days in UTC from the columns
         import datetime as dt
-        dates = [dt.datetime.fromtimestamp(history.times[i], tz=dt.timezone.utc).date().isoformat()
+        dates = [dt.datetime.fromtimestamp(history.times[i], tz=dt.UTC).date().isoformat()
                  for i in history.indices(since=since + 1, until=until, flags_none=H.MERGE)]
     first = history.first_time or until
     span_weeks = max(1, min(weeks, math.ceil((until - max(first, since)) / (7 * DAY))))
@@ -289,8 +291,9 @@ class SPR005(Rule):
     def check(self, history, tags, as_of, thresholds):
         weeks = int(thresholds["weeks"])
         if history.is_shallow and (history.first_time or 0) > as_of.days_ago(int(thresholds["tag_window_days"])):
-            return self.skip(f"shallow clone: the readable history starts on {history.first.date if history.first else '?'}"
-                             f", inside the {int(thresholds['tag_window_days'])}-day window")
+            start = history.first.date if history.first else "?"
+            return self.skip(f"shallow clone: the readable history starts on {start}, inside the "
+                             f"{int(thresholds['tag_window_days'])}-day window")
         r = weekly_rhythm(history, as_of.ts, weeks)
         measures = [Measure("commits per week", ", ".join(map(str, r["per_week"])),
                             window=f"last {weeks} weeks, oldest first"),
@@ -353,14 +356,14 @@ class SPR005(Rule):
             observations.append("Git history shows a steady work cadence but no sprint boundaries.")
         return self.failed("no iteration boundaries in the history: " + ", and ".join(why), evidence=evidence,
                            measures=measures, observations=observations, not_determinable=nd,
-                           missing=("Sprint cadence: sprint boundaries marked in the repository (sprint-N milestones, "
-                                    "tags or releases)",))
+                           missing=(("Sprint cadence: sprint boundaries marked in the repository (sprint-N milestones, "
+                                    "tags or releases)"),))
 
 
 def _cadence(releases, thresholds) -> dict | None:
     if len(releases) < 2:
         return None
-    gaps = [max(0.0, (b.time - a.time) / DAY) for a, b in zip(releases, releases[1:])]
+    gaps = [max(0.0, (b.time - a.time) / DAY) for a, b in itertools.pairwise(releases)]
     mean = sum(gaps) / len(gaps)
     cv = statistics.pstdev(gaps) / mean if mean else 99.0
     median = round(statistics.median(gaps), 1)

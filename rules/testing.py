@@ -65,6 +65,14 @@ _STRATEGY_WORDS = re.compile(r"test(?:ing)?\s+pyramid|\bcoverage\b.{0,40}\d+\s*%
 
 _FAIL_UNDER = re.compile(r"^\s*fail_under\s*=\s*(\d{1,3}(?:\.\d+)?)", re.MULTILINE)
 
+#: Subjects of commits that change no behaviour, so need no test (typing, docs, formatting, bumps).
+_NO_BEHAVIOUR = re.compile(
+    r"^(docs?|style|chore|build|ci|release|bump|typo|format|lint)(\(|:|!|\b)"
+    r"|\b(typos?|typing|type (hints?|annotations?|errors?|checking)|annotated type|docstrings?|comments?"
+    r"|formatting|reformat(ted)?|whitespace|mypy|pyright|ruff|noqa|flake8|eslint|prettier|pre-commit"
+    r"|lint(ing)? (fix(es)?|errors?)|(dev )?dependencies|deps|bump (the )?version|release v?\d+\.\d+"
+    r"|version \d+\.\d+|end of life python|support for python)\b", re.IGNORECASE)
+
 STRATEGY_MISSING = (
     "Test strategy document (TESTING.md)",
     "Test pyramid (unit vs integration vs E2E ratio)",
@@ -239,7 +247,9 @@ class TST003(Rule):
 
     Among the most recent non-merge commits that change source code, counts those
     that also change tests — the test-driven habit the seed audit read from the
-    history ("test files created alongside features").
+    history ("test files created alongside features"). Commits whose subject says
+    they change no behaviour — typing, docs and docstrings, formatting, typos,
+    version bumps — are left out: they need no new test.
 
     ## Why it matters
     Tests that change with the code leave a regression check behind every feature and fix; without that habit
@@ -261,8 +271,11 @@ class TST003(Rule):
         if why:
             return self.not_applicable(why)
         window = int(thresholds["window"])
-        idx = []
+        idx, left_out = [], 0
         for i in history.indices(flags_all=H.TOUCH_SOURCE, flags_none=H.MERGE):
+            if i < len(history.recent) and _NO_BEHAVIOUR.search(history.recent[i].subject):
+                left_out += 1
+                continue
             idx.append(i)
             if len(idx) >= window:
                 break
@@ -274,6 +287,9 @@ class TST003(Rule):
         measures = [Measure("source-changing commits that also change tests", round(share, 2), "%",
                             thresholds["share_min"], win),
                     Measure("commits with tests", len(with_tests), "commits", window=win)]
+        if left_out:
+            measures.append(Measure("commits left out (typing, docs, formatting, version bumps)", left_out,
+                                    "commits"))
         recent = {i: history.recent[i] for i in idx if i < len(history.recent)}
         good = [Evidence(commit=c.hash, date=c.date, note="source and tests: " + c.subject[:100])
                 for i, c in recent.items() if c.flags & H.TOUCH_TEST][:3]

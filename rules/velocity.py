@@ -18,10 +18,10 @@ from auditor.rule import Rule
 
 DAY = 86_400
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_PREFIX = re.compile(r"^(feat|feature)(\([^)]*\))?!?:\s*", re.I)
+_PREFIX = re.compile(r"^(feat|feature)(\([^)]*\))?!?:\s*", re.IGNORECASE)
 # Subjects that start like a feature but only add tests, docs or tooling.
 _NOT_FEATURE = re.compile(r"\b(tests?|specs?|docs?|docstrings?|documentation|readme|guide|faq|notes|changelog"
-                          r"|scripts?|ci|lint|typos?|comments?)\b", re.I)
+                          r"|scripts?|ci|lint|typos?|comments?)\b", re.IGNORECASE)
 
 
 def _commit_ref(c, note: str | None = None) -> Evidence:
@@ -38,12 +38,12 @@ def _thin(history, minimum: int, since: int | None = None) -> str | None:
 
 
 def _utc_date(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc).date().isoformat()
+    return dt.datetime.fromtimestamp(ts, tz=dt.UTC).date().isoformat()
 
 
 def _local(c) -> dt.datetime:
     """The commit's author time in the author's own time zone."""
-    return dt.datetime.fromtimestamp(c.time + c.tz_minutes * 60, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(c.time + c.tz_minutes * 60, tz=dt.UTC)
 
 
 def _recent_window(history, since: int, until: int, days: int) -> tuple[list, str]:
@@ -133,7 +133,8 @@ class VEL002(Rule):
         root = history.first.hash if history.first else None
         by_hash = {c.hash: c for c in history.recent}
         # Commits dated after the audit date (auditing an older --as-of) are left out.
-        sizes = {h: s for h, s in history.sizes.items() if h != root and (h not in by_hash or by_hash[h].time <= as_of.ts)}
+        sizes = {h: s for h, s in history.sizes.items()
+                 if h != root and (h not in by_hash or by_hash[h].time <= as_of.ts)}
         if len(sizes) < 5:
             return self.skip(f"line counts are known for only {len(sizes)} commits")
         lines = {h: a + d for h, (_, a, d) in sizes.items()}
@@ -151,8 +152,8 @@ class VEL002(Rule):
         evidence = [Evidence(commit=h, date=by_hash[h].date if h in by_hash else None,
                              note=f"{lines[h]} lines in {sizes[h][0]} files"
                              + (f": {by_hash[h].subject[:80]}" if h in by_hash else "")) for h in largest]
-        obs = [f"Commit sizes range from {ordered[0]} to {ordered[-1]} changed lines; "
-               f"{big} of {len(ordered)} exceed {thresholds['oversized_lines']:g} lines."]
+        obs = [(f"Commit sizes range from {ordered[0]} to {ordered[-1]} changed lines; "
+                f"{big} of {len(ordered)} exceed {thresholds['oversized_lines']:g} lines.")]
         if med <= thresholds["median_lines_max"]:
             return self.passed(f"commits change a median of {med:g} lines ({win})", signal=Signal.OBSERVED,
                                measures=measures, evidence=evidence, observations=obs)
@@ -233,7 +234,7 @@ class VEL004(Rule):
         evening = sum(1 for _, t in local if 18 <= t.hour < start)
         n = len(local)
         night_share, weekend_share = len(night) / n, len(weekend) / n
-        weeks = lambda rows: len({t.isocalendar()[:2] for _, t in rows})  # noqa: E731
+        weeks = lambda rows: len({t.isocalendar()[:2] for _, t in rows})
         measures = [Measure(f"commits at night ({start:02d}:00–{end:02d}:00 local)", round(night_share, 2), "%",
                             thresholds["night_share_max"], win),
                     Measure("commits at weekends", round(weekend_share, 2), "%", thresholds["weekend_share_max"], win),
@@ -241,9 +242,9 @@ class VEL004(Rule):
         days = Counter(WEEKDAYS[t.weekday()] for _, t in local)
         hours = Counter(t.hour for _, t in local)
         busiest_day, busiest_hour = days.most_common(1)[0][0], hours.most_common(1)[0][0]
-        obs = [f"{len(night)} of {n} commits at night, {len(weekend)} at weekends and {evening} in the evening "
-               f"(18:00–{start:02d}:00) in the {win}; the busiest day is {busiest_day} and the busiest hour "
-               f"{busiest_hour:02d}:00 local time."]
+        obs = [(f"{len(night)} of {n} commits at night, {len(weekend)} at weekends and {evening} in the evening "
+                f"(18:00–{start:02d}:00) in the {win}; the busiest day is {busiest_day} and the busiest hour "
+                f"{busiest_hour:02d}:00 local time.")]
         flagged: list[tuple[str, list]] = []
         if night_share > thresholds["night_share_max"] and weeks(night) >= thresholds["min_weeks"]:
             flagged.append((f"{len(night)} of {n} commits at night across {weeks(night)} weeks", night))

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -426,3 +429,22 @@ def test_html_renders_code_spans_only_from_rule_documentation():
     assert out == ("Add <code>&lt;img src=x onerror=alert(1)&gt;</code> and "
                    "&lt;script&gt;alert(1)&lt;/script&gt; <code>x|y</code>")
     assert str(doc("a\u202eb `c\x1b[31m`")) == "a&lt;U+202E&gt;b <code>c&lt;U+001B&gt;[31m</code>"
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None,
+                    reason="chromium is not installed (Debian: apt-get update && apt-get install -y chromium)")
+def test_html_payloads_stay_text_in_a_browser(outputs, tmp_path):
+    """What the browser builds from the page (not just what a Python parser reads) has no payload element."""
+    page = tmp_path / "payloads.html"
+    page.write_text(outputs["html"], encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["HOME"] = str(tmp_path)
+    proc = subprocess.run(
+        [shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         "--dump-dom", page.as_uri()], env=env, capture_output=True, text=True, timeout=180, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    dom = _parse_html(proc.stdout)
+    assert {tag for tag, _ in dom.tags} <= TEMPLATE_TAGS
+    assert not [(t, a) for t, attrs in dom.tags for a, _ in attrs if a.startswith("on")]
+    assert IMG in "".join(dom.text)

@@ -285,7 +285,7 @@ def test_removed_ci_fails():
 
 
 def test_no_ci_ever_is_not_applicable():
-    history = make_history([{"subject": f"change {i}", "paths": ["src/a.py"]} for i in range(8)])
+    history = make_history([{"subject": f"change {i}", "paths": ["src/a.py"]} for i in range(12)])
     f = evaluate(CICD007, files={"src/a.py": "x\n"}, history=history)
     assert f.outcome is Outcome.NOT_APPLICABLE
 

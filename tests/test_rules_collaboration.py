@@ -107,7 +107,7 @@ def test_solo_active_author_fails_with_the_solo_pattern():
 
 def test_identities_sharing_a_name_are_one_person():
     commits = [{"subject": "a", "author": "Ana Souza", "email": "ana@acme.dev"},
-               {"subject": "b", "author": "ana souza", "email": "ana@users.noreply.github.com"}]
+               {"subject": "b", "author": "ana souza", "email": "ana@users.noreply.github.com"}] * 3
     f = evaluate(COL003, history=make_history(commits), as_of="2025-10-18")
     assert _measure(f, "active authors").value == 1
     assert any("sharing a name" in o for o in f.observations)
@@ -125,7 +125,8 @@ def test_team_with_pairing_passes():
 
 
 def test_dormant_repository_names_the_last_commit():
-    h = make_history([{"subject": "old", "author": "Nat", "date": "2020-03-30T10:00:00+00:00"}])
+    h = make_history([{"subject": f"old {i}", "author": "Nat", "date": f"2020-03-{30 - i}T10:00:00+00:00"}
+                      for i in range(6)])
     f = evaluate(COL003, history=h, as_of="2025-10-18")
     assert f.outcome is Outcome.FAIL
     assert "the last on 2020-03-30, by Nat" in f.message
@@ -195,3 +196,10 @@ def test_messages_name_people_never_their_addresses():
         assert "@secret.example" not in text, rule
         if rule is not COL002:                     # a directory shared by several names no one
             assert "Ana Souza" in text or "Ben Okafor" in text, rule
+
+
+def test_a_squashed_import_is_too_short_to_judge_people_by():
+    h = make_history([{"subject": "Import", "author": "Ana", "paths": FILES}], tree_paths=FILES)
+    for rule in (COL001, COL003):
+        f = evaluate(rule, history=h, as_of="2025-10-18")
+        assert f.outcome is Outcome.SKIP and "insufficient history" in f.message

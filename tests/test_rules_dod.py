@@ -229,7 +229,7 @@ def test_ticket_driven_history_uses_tickets_as_the_unit():
     assert f.outcome is Outcome.PASS
     assert f.message == "implicit Definition of Done in the history: 6 of 6 tickets touch tests"
     assert f.observations[0].startswith("Implicit Definition of Done (observed over the last 6 tickets")
-    assert f.evidence[0].note.startswith("ticket with tests: SMS-0:")
+    assert f.evidence[0].note == "ticket with tests: SMS-0 Reports dashboard part 0"
 
 
 def test_leading_ticket_key_is_read_past():

@@ -4,8 +4,16 @@ import json
 
 from auditor.facts.project import Project
 from auditor.model import Outcome, Signal
-from auditor.rules.pain_points import (PAIN001, PAIN002, PAIN003, PAIN004, PAIN005, PAIN006, PAIN007,
-                                       PAIN008)
+from auditor.rules.pain_points import (
+    PAIN001,
+    PAIN002,
+    PAIN003,
+    PAIN004,
+    PAIN005,
+    PAIN006,
+    PAIN007,
+    PAIN008,
+)
 from auditor.testing import evaluate, make_history
 
 START_HERE = ("# START HERE: Testing the Platform Fee\n\n1. Run `npm run dev`\n"

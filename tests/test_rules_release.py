@@ -7,8 +7,19 @@ import json
 from auditor.facts.project import Project
 from auditor.facts.refs import Tag, scheme_of
 from auditor.model import Outcome, Signal
-from auditor.rules.release import (REL001, REL002, REL003, REL004, REL005, REL006, REL007, REL008, REL009,
-                                   REL010, REL011)
+from auditor.rules.release import (
+    REL001,
+    REL002,
+    REL003,
+    REL004,
+    REL005,
+    REL006,
+    REL007,
+    REL008,
+    REL009,
+    REL010,
+    REL011,
+)
 from auditor.testing import evaluate, make_history
 
 

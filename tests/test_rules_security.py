@@ -144,8 +144,8 @@ def test_npmrc_with_variable_token_and_env_example_are_fine():
 
 
 def test_env_reading_project_without_gitignore_guard_is_observed_only():
-    f = evaluate(SEC004, files={"src/a.py": "x\n", ".env.example": "A=\n",
-                                "requirements.txt": "python-dotenv==1.0.1\n"})
+    f = evaluate(SEC004, files={"app/main.py": "x\n", ".env.example": "A=\n", "Dockerfile": "FROM python\n",
+                                "requirements.txt": "python-dotenv==1.0.1\nfastapi==0.115.0\n"})
     assert f.outcome is Outcome.PASS and f.signal is Signal.OBSERVED
     assert f.missing == (".gitignore entries for .env files",)
     assert paths(f) == [".env.example", "requirements.txt"]

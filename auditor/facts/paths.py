@@ -20,7 +20,7 @@ _INTEGRATION = re.compile(r"(^|/)(integration|it)(/|[-_])|[-_.]integration[-_.]|
 _SOURCE_EXT = {
     "py", "js", "jsx", "ts", "tsx", "mjs", "cjs", "go", "rs", "java", "kt", "kts", "scala", "rb", "php",
     "cs", "fs", "swift", "m", "mm", "c", "h", "cc", "cpp", "hpp", "cxx", "ex", "exs", "erl", "clj", "dart",
-    "lua", "pl", "r", "jl", "vue", "svelte", "zig", "nim", "hs", "ml", "sql", "prisma", "sol",
+    "lua", "pl", "r", "jl", "vue", "svelte", "zig", "nim", "hs", "ml", "sql", "prisma", "sol", "sh", "bash",
 }
 _DOC_EXT = {"md", "mdx", "rst", "adoc", "txt"}
 _DOC_DIR = re.compile(r"(^|/)(docs?|documentation|wiki|guides?|handbook|adr|adrs|decisions|rfcs?)/", re.I)

@@ -88,6 +88,11 @@ def classify_project(tree, manifests, ci, declared: dict | None = None) -> Proje
         deployed = bool(service_hits or deploy_cfg or frameworks or deploy_stage)
         return Project(kind="monorepo", deployed=deployed, evidence=tuple(evidence), components=components, **counts)
 
+    publishes = bool(ci and ci.stage_map().get("release"))
+    if frameworks and not (service_hits or deploy_cfg or deploy_stage) and publishes:
+        # A package that depends on a web framework and publishes releases is a library
+        # (FastAPI depends on Starlette); a web application is deployed, not published.
+        frameworks = []
     if service_hits or deploy_cfg or frameworks or deploy_stage:
         evidence += [Evidence(path=p, note="deployment or runtime configuration") for p in (service_hits + deploy_cfg)[:6]]
         evidence += [Evidence(note=f"web framework dependency: {f}") for f in frameworks[:4]]

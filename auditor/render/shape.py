@@ -34,7 +34,8 @@ def first_sentence(text: str) -> str:
 def evidence_ref(e: Evidence) -> dict[str, Any]:
     """An evidence reference split into parts the template escapes separately."""
     if e.commit:
-        return {"kind": "commit", "ref": e.commit[:8], "date": e.date or "", "note": e.note or ""}
+        ref = f"{e.path} @ {e.commit[:8]}" if e.path else e.commit[:8]
+        return {"kind": "commit", "ref": ref, "date": e.date or "", "note": e.note or ""}
     if e.tag:
         return {"kind": "tag", "ref": e.tag, "date": e.date or "", "note": e.note or ""}
     if e.path:
