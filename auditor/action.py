@@ -21,6 +21,8 @@ systems (the GitLab template runs it too):
 ``INPUT_AS_OF``                audit date ``YYYY-MM-DD`` (default: today, UTC)
 ``INPUT_OUTPUT_DIR``           where the files go (default ``auditor-report``, relative to
                                the workspace — a visible folder, easy to find and upload)
+``INPUT_SUMMARY_LIMIT``        the job summary's size limit in bytes (default 900,000; GitHub
+                               drops a step summary over 1 MiB)
 ``GITHUB_WORKSPACE``           the workspace (default: the current directory)
 ``GITHUB_STEP_SUMMARY``        the job summary file (skipped when unset)
 ``GITHUB_OUTPUT``              the step outputs file (skipped when unset)
@@ -50,9 +52,13 @@ from pathlib import Path
 
 from auditor.render import FILE_NAMES
 from auditor.render.escape import actions_log
+from auditor.render.summary import DEFAULT_LIMIT, GITHUB_SUMMARY_LIMIT
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_NOT_A_REPO, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 ACTION_FORMATS = ("markdown", "json", "html", "sarif", "codequality")
+#: The step outputs written to ``$GITHUB_OUTPUT`` (action.yml maps some of them to action outputs).
+OUTPUT_NAMES = ("score", "maturity-level", "maturity-name", "report-path", "report-dir", "json-path",
+                "sarif-path", "codequality-path", "gate")
 DEFAULT_OUTPUT_DIR = "auditor-report"
 
 
@@ -73,6 +79,7 @@ class Inputs:
     fail_on_regression: bool = False
     as_of: str | None = None
     output_dir: str = DEFAULT_OUTPUT_DIR
+    summary_limit: int | None = None
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -127,6 +134,11 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
     inp.fail_on_regression = _bool(env, "INPUT_FAIL_ON_REGRESSION", False)
     inp.as_of = env.get("INPUT_AS_OF", "").strip() or None
     inp.output_dir = env.get("INPUT_OUTPUT_DIR", "").strip() or DEFAULT_OUTPUT_DIR
+    raw = env.get("INPUT_SUMMARY_LIMIT", "").strip()
+    if raw:
+        if not raw.isdigit() or not 1_000 <= int(raw) <= GITHUB_SUMMARY_LIMIT:
+            raise UsageError(f"INPUT_SUMMARY_LIMIT expects bytes from 1000 to {GITHUB_SUMMARY_LIMIT}, got {raw!r}")
+        inp.summary_limit = int(raw)
     return inp
 
 
@@ -273,7 +285,8 @@ def run(env: Mapping[str, str], log: Log) -> int:
     if inp.job_summary and summary_file:
         try:
             with open(summary_file, "a", encoding="utf-8") as fh:
-                fh.write(render_job_summary(result, artifact_hint=inp.artifact_name))
+                fh.write(render_job_summary(result, limit=inp.summary_limit or DEFAULT_LIMIT,
+                                           artifact_hint=inp.artifact_name))
         except OSError as exc:
             log.warning(f"cannot write the job summary: {exc.strerror or exc}")
 

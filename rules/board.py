@@ -333,9 +333,10 @@ class BRD001(Rule):
                    f"{len(merges)} merged branches reference a ticket")
         else:
             msg = f"only {len(cited)} of the last {len(commits)} non-merge commits reference a ticket or issue"
-        return self.failed(msg, evidence=evidence, measures=measures, observations=observations,
-                           missing=("Ticket reference convention for commits and branches",
-                                    "Visible backlog in an issue tracker"),
+        missing = ["Ticket reference convention for commits and branches"]
+        if not tracker:
+            missing.append("Visible backlog in an issue tracker")
+        return self.failed(msg, evidence=evidence, measures=measures, observations=observations, missing=missing,
                            not_determinable=nd)
 
 
@@ -677,6 +678,7 @@ _STATES = {
     "blocked": r"\bBlocked\b|\bBLOCKED\b",
     "triage": r"\b[Nn]eeds[- ][Tt]riage\b|\bTriage[ds]?\b",
 }
+_STATES_RX = tuple((state, re.compile(rx)) for state, rx in _STATES.items())
 _HIERARCHY = re.compile(r"\bepics?\b[^\n]{0,200}\b(stor(y|ies)|tasks?|issues?)\b|\b(stor(y|ies)|tasks?)\b[^\n]{0,200}"
                         r"\bepics?\b", re.IGNORECASE)
 _PRIORITY_SCHEME = re.compile(r"\bP[0-4]\b[^\n]{0,80}\bP[0-4]\b|\bpriorit(y|ies)\b[^\n]{0,80}\b(high|medium|low|"
@@ -687,15 +689,18 @@ _CADENCE = re.compile(r"\b(one|two|three|1|2|3)[- ]weeks?\s+(sprints?|iterations
 
 
 def _board_states(text: str) -> tuple[int | None, list[str]]:
-    """The first line where at least three board states are named within 15 lines, and those states."""
-    lines = text.splitlines()
+    """The first line where board states cluster (four within 15 lines, or three including "in progress")."""
     hits: list[tuple[int, str]] = []
-    for i, ln in enumerate(lines):
-        for state, rx in _STATES.items():
-            if re.search(rx, ln):
+    for i, ln in enumerate(text.splitlines()):
+        for state, rx in _STATES_RX:
+            if rx.search(ln):
                 hits.append((i, state))
-    for i, _ in hits:
-        states = {s for j, s in hits if i <= j < i + 15}
+    end = 0
+    for start, (i, _) in enumerate(hits):
+        end = max(end, start)
+        while end < len(hits) and hits[end][0] < i + 15:
+            end += 1
+        states = {s for _, s in hits[start:end]}
         if (len(states) >= 3 and "in progress" in states) or len(states) >= 4:
             return i + 1, [s for s in _STATES if s in states]
     return None, []

@@ -69,7 +69,8 @@ GUIDE_BYTES = 256 * 1024
 
 IAC_KINDS = {"terraform": "Terraform", "bicep": "Bicep", "pulumi": "Pulumi", "helm": "Helm",
              "kubernetes": "Kubernetes manifests", "cloudformation": "CloudFormation", "cdk": "AWS CDK",
-             "ansible": "Ansible"}
+             "ansible": "Ansible", "docker-compose": "a deployment Compose file"}
+DEPLOY_COMPOSE = re.compile(r"(^|/)[^/]*(deploy|prod|production|stack|swarm)[^/]*\.ya?ml$", re.IGNORECASE)
 RUNTIME_KINDS = {"docker-compose": "Docker Compose", "container": "Dockerfile"}
 HOOK_NAMES = {"pre-commit": "pre-commit", "husky": "husky", "lefthook": "lefthook", "lint-staged": "lint-staged",
               "overcommit": "Overcommit", "simple-git-hooks": "simple-git-hooks", "githooks-dir": ".githooks"}
@@ -249,8 +250,9 @@ class CICD001(Rule):
         releases = stages.get("release", [])
         if releases and (not project.deployed or not mentions):
             p, st = releases[0]
-            obs = mention_obs + (["No deploy job: CI publishes packages, but nothing in the repository deploys "
-                                  "the running software."] if project.deployed else [])
+            no_deploy = ("No deploy job: CI publishes packages, but nothing in the repository deploys the running "
+                         "software.")
+            obs = mention_obs + ([no_deploy] if project.deployed else [])
             return self.passed(f"CI publishes releases: job {st.job} in {p.path}", signal=Signal.AUTOMATED,
                                evidence=[stage_evidence(p, s, "release") for p, s in releases[:4]],
                                observations=obs)
@@ -274,7 +276,7 @@ class CICD001(Rule):
             if project.kind in ("library", "cli"):
                 return self.not_applicable(f"{a_label(project)} is published rather than deployed, and CI has no "
                                            "release job to judge (see the release area)")
-            return self.not_applicable(f"{a_label(project)} with nothing to deploy or publish")
+            return self.not_applicable(f"{a_label(project)} has nothing to deploy or publish yet")
         return self.failed(
             "no deployment automation: no deploy job in CI and no hosting-platform configuration or deploy command",
             missing=("Deploy pipeline stage", "Environment promotion (dev, staging, production)",
@@ -408,12 +410,15 @@ class CICD003(Rule):
 
         def provided(stage: str) -> list:
             if stage == "unit-test":
-                return stages.get("unit-test", []) + stages.get("test", []) + stages.get("integration-test", [])
-            if stage == "security-scan":
-                return stages.get("security-scan", []) + stages.get("dependency-audit", [])
-            if stage == "lint":
-                return stages.get("lint", []) + stages.get("format", [])
-            return stages.get(stage, [])
+                found = stages.get("unit-test", []) + stages.get("test", []) + stages.get("integration-test", [])
+            elif stage == "security-scan":
+                found = stages.get("security-scan", []) + stages.get("dependency-audit", [])
+            elif stage == "lint":
+                found = stages.get("lint", []) + stages.get("format", [])
+            else:
+                found = stages.get(stage, [])
+            # Cite a pipeline that runs on every change before a scheduled or manual one.
+            return sorted(found, key=lambda ps: not set(ps[0].triggers) & set(CHANGE_TRIGGERS))
 
         present = [s for s in expected if provided(s)]
         absent = [s for s in expected if s not in present]
@@ -562,7 +567,9 @@ class CICD006(Rule):
 
     def check(self, ci, project, tree, tasks, manifests):
         iac = [r for r in ci.iac if r.kind in IAC_KINDS]
-        runtime = [r for r in ci.iac if r.kind in RUNTIME_KINDS]
+        # A Compose file named for deployment (compose.deploy.yml, docker-compose.prod.yml) describes where it runs.
+        iac += [r for r in ci.iac if r.kind == "docker-compose" and DEPLOY_COMPOSE.search(r.path)]
+        runtime = [r for r in ci.iac if r.kind in RUNTIME_KINDS and r not in iac]
         runtime_obs = [f"{RUNTIME_KINDS[r.kind]} at {r.path} defines how the app runs, not where." for r in runtime[:3]]
         if iac:
             kinds = join_words(sorted({IAC_KINDS[r.kind] for r in iac}))
@@ -646,8 +653,9 @@ class CICD007(Rule):
                     Measure("fix-the-build commits", len(fixes), "commits", window=win),
                     Measure("fix-the-build share", round(share, 2), "%", thresholds["ci_fix_share_max"], win),
                     Measure("commits changing CI configuration", len(ci_changes), "commits", window=win)]
-        examples = [Evidence(commit=c.hash, date=c.date, note="fix-the-build commit: " + c.subject[:100])
-                    for c in history.examples.get("ci_fix", []) if not c.is_merge][:3]
+        examples = [Evidence(commit=history.recent[i].hash, date=history.recent[i].date,
+                             note="fix-the-build commit: " + history.recent[i].subject[:100])
+                    for i in fixes if i < len(history.recent)][:3]
         obs = ["The history is shallow: CI may be older than the first commit seen."] if history.is_shallow else []
         if not ci.pipelines:
             return self.failed(f"CI configuration was committed (first on {first_date}) but the audited tree has "

@@ -209,8 +209,8 @@ class SEC003(Rule):
     weight = 1.0
 
     def check(self, ci, tools, tree, project):
-        if project.kind == "docs":
-            return self.not_applicable(f"{a_label(project)} has no code to scan")
+        if project.kind == "docs" or not project.source_files:
+            return self.not_applicable(f"{a_label(project)} with no source code to scan")
         questions = ("GitHub code scanning default setup (enabled in repository settings, no workflow file)",)
         scans = _scans(ci, _SAST)
         hooks = _precommit_hooks(tree, ci, _SAST)
@@ -292,7 +292,7 @@ class SEC004(Rule):
                                not_determinable=("Whether the committed values are live credentials",
                                                  "Secrets in earlier commits that were since deleted"))
         measures = [Measure("committed secret files", 0), Measure("files checked", len(tree.paths))]
-        if project.kind in ("empty", "docs"):
+        if project.kind in ("empty", "docs") or (not project.source_files and not manifests.manifests):
             return self.not_applicable(f"{a_label(project)} without secrets files has no application secrets to "
                                        "guard", measures=measures)
         if ignores:

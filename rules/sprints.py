@@ -113,12 +113,12 @@ class _CeremonyRule(Rule):
             if m:
                 mentions.append((path, line_of(text, c.text), m.group(0)))
         if not files and not mentions:
-            return self.failed(f"no {c.noun} notes, template or agreed format: none of {len(docs)} documents "
-                               f"mentions {c.noun}", missing=ceremony_missing(c))
+            return self.failed(f"no notes, template or agreed format for {c.noun}: none of {len(docs)} documents "
+                               "mentions them", missing=ceremony_missing(c))
         relevant = [texts.get(p) or tree.read_text(p) or "" for p in files[:50]] + [texts[p] for p, _, _ in mentions]
         covered = {item for item, rx in c.items if any(rx.search(t) for t in relevant)}
         evidence = [Evidence(path=p, line=ln, note=f"mentions \"{snippet[:60]}\"") for p, ln, snippet in mentions[:5]]
-        evidence = [Evidence(path=p, note=f"{c.noun} notes or template") for p in files[:5]] + evidence
+        evidence = [Evidence(path=p, note=f"notes or template for {c.noun}") for p in files[:5]] + evidence
         observations = []
         uncovered = [item for item, _ in c.items if item not in covered]
         if uncovered:
@@ -129,17 +129,17 @@ class _CeremonyRule(Rule):
         parts = []
         if files:
             folders = sorted({p.rsplit("/", 1)[0] if "/" in p else "." for p in files})
-            parts.append(f"{len(files)} {c.noun} notes or template file(s) in {', '.join(folders[:3])}")
+            parts.append(f"{len(files)} notes or template file(s) for {c.noun} in {', '.join(folders[:3])}")
         if mentions:
             where = ", ".join(sorted({p for p, _, _ in mentions})[:3])
             parts.append(f"{'also ' if files else c.noun + ' '}described in {where}")
-        measures = [Measure(f"{c.noun} files", len(files))] if files else []
+        measures = [Measure(f"notes or template files for {c.noun}", len(files))] if files else []
         if dates:
             latest = dates[-1]
             age = (as_of.date - latest).days
-            observations.append(f"The latest dated {c.noun} notes are from {latest.isoformat()}, {age} days before "
+            observations.append(f"The latest dated notes for {c.noun} are from {latest.isoformat()}, {age} days before "
                                 f"the audit ({len(dates)} dated notes in all).")
-            measures.append(Measure(f"days since the latest {c.noun} notes", age, "days", thresholds["stale_days"]))
+            measures.append(Measure("days since the latest dated notes", age, "days", thresholds["stale_days"]))
             if age > thresholds["stale_days"]:
                 signal = Signal.AD_HOC
                 parts.append(f"but the latest is {age} days old")

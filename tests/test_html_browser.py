@@ -15,6 +15,7 @@ import struct
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -58,7 +59,7 @@ def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 class _Text(HTMLParser):
     """The visible text of a page (no <style>, <title> or SVG <title>/<desc> tooltips)."""
 
-    HIDDEN = {"style", "script", "title", "desc", "head"}
+    HIDDEN: ClassVar[set[str]] = {"style", "script", "title", "desc", "head"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -88,7 +89,7 @@ class _Text(HTMLParser):
 class _Refs(HTMLParser):
     """Every URL-valued attribute of a page."""
 
-    URL_ATTRS = {"src", "href", "xlink:href", "action", "formaction", "srcset", "poster", "data", "background"}
+    URL_ATTRS: ClassVar[set[str]] = {"src", "href", "xlink:href", "action", "formaction", "srcset", "poster", "data", "background"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -178,7 +179,7 @@ def test_page_is_self_contained(seed003):
 
 def test_chart_is_inline_svg_with_a_bar_per_area(seed003):
     result, text, _ = seed003
-    svg = re.search(r"<svg class=\"chart\".*?</svg>", text, re.S)
+    svg = re.search(r"<svg class=\"chart\".*?</svg>", text, re.DOTALL)
     assert svg, "no inline SVG chart"
     rows = re.findall(r'<g class="row (\w+)">', svg.group())
     assert len(rows) == len(result.areas)
@@ -193,7 +194,7 @@ def test_chart_is_inline_svg_with_a_bar_per_area(seed003):
 
 def test_print_stylesheet(seed003):
     _, text, _ = seed003
-    style = re.search(r"<style>(.*?)</style>", text, re.S).group(1)
+    style = re.search(r"<style>(.*?)</style>", text, re.DOTALL).group(1)
     assert "@media print" in style
     printed = style[style.index("@media print"):]
     assert re.search(r"section\.area[^{]*\{[^}]*break-before:\s*page", printed)

@@ -100,15 +100,19 @@ def test_no_manifests_is_not_applicable():
 
 
 def test_codeql_in_ci_is_automated():
-    f = evaluate(SEC003, files={"package.json": PKG, ".github/workflows/sec.yml": HARDENED})
+    f = evaluate(SEC003, files={"package.json": PKG, "src/a.ts": "x\n", ".github/workflows/sec.yml": HARDENED})
     assert f.outcome is Outcome.PASS and f.signal is Signal.AUTOMATED
     assert "codeql" in f.message and ".github/workflows/sec.yml" in paths(f)
 
 
 def test_semgrep_config_without_ci_is_ad_hoc():
-    f = evaluate(SEC003, files={"package.json": PKG, ".semgrep.yml": "rules: []\n"})
+    f = evaluate(SEC003, files={"package.json": PKG, "src/a.ts": "x\n", ".semgrep.yml": "rules: []\n"})
     assert f.outcome is Outcome.PASS and f.signal is Signal.AD_HOC
     assert paths(f) == [".semgrep.yml"]
+
+
+def test_nothing_to_scan_is_not_applicable():
+    assert evaluate(SEC003, files={"README.md": "# x\n", "NOTES.md": "y\n"}).outcome is Outcome.NOT_APPLICABLE
 
 
 def test_no_sast_fails():
@@ -135,7 +139,7 @@ def test_committed_secret_files_are_reported_by_path_only():
 
 
 def test_npmrc_with_variable_token_and_env_example_are_fine():
-    files = {".npmrc": "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n", ".env.example": "A=\n",
+    files = {".npmrc": "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n", ".env.example": "A=\n", "src/a.ts": "x\n",
              ".gitignore": "node_modules\n.env\n.env*.local\n"}
     f = evaluate(SEC004, files=files)
     assert f.outcome is Outcome.PASS and f.signal is Signal.AUTOMATED

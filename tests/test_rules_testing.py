@@ -89,7 +89,8 @@ def test_a_fresh_repository_with_only_a_readme_is_missing_tests_not_exempt():
 
 
 def test_inventory_by_kind_and_ad_hoc_scripts():
-    files = dict(APP, **{"test-promo-db.js": "// run with node\n", "scripts/test_webhook.sh": "curl x\n"})
+    files = dict(APP, **{"test-promo-db.js": "// run with node\n", "scripts/test_webhook.sh": "curl x\n",
+                         "scripts/test-local.sh": "docker compose up -d\nbash scripts/tests-start.sh\n"})
     f = evaluate(TST002, files=files)
     assert f.outcome is Outcome.PASS and f.signal is Signal.OBSERVED
     assert f.message == "4 test files (3 unit, 1 e2e) for 4 source files (1.00 per source file)"
@@ -97,6 +98,15 @@ def test_inventory_by_kind_and_ad_hoc_scripts():
     assert m["unit test files"] == 3 and m["e2e test files"] == 1 and m["source files"] == 4
     assert "test-promo-db.js" in paths(f) and "scripts/test_webhook.sh" in paths(f)
     assert any("test-promo-db.js" in o and "run by hand" in o for o in f.observations)
+    assert "scripts/test-local.sh" not in paths(f)  # a wrapper that runs the suite is not an ad-hoc test
+
+
+def test_playwright_test_dir_makes_its_specs_end_to_end():
+    files = dict(APP, **{"frontend/playwright.config.ts": "export default defineConfig({ testDir: './tests' });\n",
+                         "frontend/tests/login.spec.ts": "test('x', () => {});\n",
+                         "frontend/src/utils.test.ts": "test('x', () => {});\n", "frontend/src/utils.ts": "x\n"})
+    m = {x.name: x.value for x in evaluate(TST002, files=files).measures}
+    assert (m["unit test files"], m["e2e test files"]) == (4, 2)
 
 
 def test_thin_suite_fails():
@@ -128,6 +138,18 @@ def test_source_without_tests_fails():
     commits = [{"subject": f"Change {i}", "paths": [f"src/f{i}.py"]} for i in range(8)]
     f = evaluate(TST003, files=APP, history=make_history(commits))
     assert f.outcome is Outcome.FAIL and f.message == "0 of 8 source-changing commits also changed tests"
+    assert f.evidence[0].note.startswith("source without tests: Change 0")
+
+
+def test_tests_following_a_third_of_the_changes_are_ad_hoc():
+    commits = [{"subject": f"Add feature {i}", "paths": [f"src/f{i}.py", f"tests/test_f{i}.py"]} for i in range(3)]
+    commits += [{"subject": f"Rework module {i}", "paths": [f"src/g{i}.py"]} for i in range(6)]
+    commits += [{"subject": "fix typing", "paths": ["src/h.py"]}, {"subject": "docs: explain", "paths": ["src/i.py"]}]
+    f = evaluate(TST003, files=APP, history=make_history(commits))
+    assert f.outcome is Outcome.PASS and f.signal is Signal.AD_HOC
+    assert f.message == "3 of 9 source-changing commits also changed tests: tests follow the code irregularly"
+    left_out = {m.name: m.value for m in f.measures}["commits left out (typing, docs, formatting, version bumps)"]
+    assert left_out == 2
 
 
 def test_too_few_commits_skip():

@@ -69,6 +69,9 @@ def is_changelog(path: str) -> bool:
 def is_doc(path: str) -> bool:
     if is_changelog(path) or is_vendored(path):
         return False
+    name = path.rsplit("/", 1)[-1].lower()
+    if name.endswith(".txt") and not name.startswith("readme") and not _DOC_DIR.search(path):
+        return False  # requirements.txt, robots.txt, CMakeLists.txt are not documentation
     return extension(path) in _DOC_EXT and (bool(_DOC_DIR.search(path)) or "/" not in path
                                             or path.lower().endswith(("readme.md", "readme.rst")))
 

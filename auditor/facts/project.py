@@ -49,7 +49,9 @@ class Project:
 def classify_project(tree, manifests, ci, declared: dict | None = None) -> Project:
     """Decide the project's kind from markers in the tree and its manifests."""
     declared = declared or {}
-    src = [p for p in tree.paths if P.is_source(p)]
+    # Executable scripts without an extension (bin/tool, src/_helper) are source code too.
+    src = [p for p in tree.paths if P.is_source(p) or (
+        tree.entries[p].kind == "executable" and "." not in p.rsplit("/", 1)[-1] and not P.is_test(p))]
     tests = [p for p in tree.paths if P.is_test(p) and not P.is_vendored(p)]
     docs = [p for p in tree.paths if P.is_doc(p)]
     ecosystems = tuple(manifests.ecosystems) if manifests else ()
@@ -69,21 +71,23 @@ def classify_project(tree, manifests, ci, declared: dict | None = None) -> Proje
                        evidence=tuple(Evidence(path=p, note="the only file") for p in tree.paths[:3]), **counts)
 
     evidence: list[Evidence] = []
-    service_hits = [p for p in tree.paths if p.rsplit("/", 1)[-1] in SERVICE_MARKERS and not P.is_vendored(p)]
+    service_hits = [p for p in tree.paths if p.rsplit("/", 1)[-1] in SERVICE_MARKERS and _marks_the_project(p)]
     deploy_cfg = [c.path for c in getattr(ci, "deploy_platforms", ())] if ci else []
     deps = {d.name for d in manifests.dependencies if not d.dev} if manifests else set()
     frameworks = sorted(deps & WEB_FRAMEWORKS)
-    deploy_stage = bool(ci and ci.stage_map().get("deploy"))
+    deploy_stage = _deploys(ci)
 
-    # Several package manifests in separate top-level folders make a monorepo.
+    # A monorepo holds several deployable or publishable components: declared by workspace
+    # tooling, or several packages under apps/, services/ or packages/. A Cargo or Maven
+    # workspace of one product's internal crates or modules is not one.
+    markers = [m for m in ("pnpm-workspace.yaml", "lerna.json", "nx.json", "turbo.json", "go.work", "rush.json")
+               if tree.exists(m)]
     roots = sorted({m.path.rsplit("/", 1)[0] for m in (manifests.manifests if manifests else ())
                     if "/" in m.path and not P.is_vendored(m.path) and not P.is_test(m.path)})
-    components = tuple(r for r in roots if r.count("/") <= 2)
-    if len(components) >= 3 or any(tree.exists(p) for p in ("pnpm-workspace.yaml", "lerna.json", "nx.json",
-                                                              "turbo.json", "go.work")):
-        for marker in ("pnpm-workspace.yaml", "lerna.json", "nx.json", "turbo.json", "go.work"):
-            if tree.exists(marker):
-                evidence.append(Evidence(path=marker, note="workspace configuration"))
+    components = tuple(r for r in roots if r.split("/", 1)[0] in ("apps", "services", "packages", "libs")
+                       and r.count("/") == 1)
+    if markers or len(components) >= 2:
+        evidence += [Evidence(path=m, note="workspace configuration") for m in markers]
         evidence += [Evidence(path=c, note="package") for c in components[:8]]
         deployed = bool(service_hits or deploy_cfg or frameworks or deploy_stage)
         return Project(kind="monorepo", deployed=deployed, evidence=tuple(evidence), components=components, **counts)
@@ -113,6 +117,9 @@ def classify_project(tree, manifests, ci, declared: dict | None = None) -> Proje
             cli_markers.append(m.path)
         if m.path.endswith("Cargo.toml") and "[[bin]]" in text:
             cli_markers.append(m.path)
+    scripts = [p for p in src if tree.entries[p].kind == "executable" and p.split("/", 1)[0] in ("bin", "src")]
+    if scripts and not (manifests and manifests.manifests):
+        cli_markers += scripts[:2]
     if tree.glob("cmd/*/main.go") or any(p.endswith("__main__.py") for p in src):
         cli_markers += tree.glob("cmd/*/main.go")[:2] + [p for p in src if p.endswith("__main__.py")][:1]
     if cli_markers:
@@ -124,3 +131,25 @@ def classify_project(tree, manifests, ci, declared: dict | None = None) -> Proje
                        evidence=tuple(Evidence(path=m.path, note="package manifest without deployment configuration")
                                       for m in manifests.manifests[:3]), **counts)
     return Project(kind="unknown", deployed=False, **counts)
+
+
+_NOT_THE_PROJECT = ("docs/", "doc/", "docs_src/", "examples/", "example/", "samples/", "tests/", "test/",
+                    "testdata/", "fixtures/", ".github/", ".devcontainer/", "scripts/", "benchmarks/")
+
+
+def _marks_the_project(path: str) -> bool:
+    """A runtime marker at the root or one folder down, outside docs, examples, tests and CI helpers."""
+    return path.count("/") <= 1 and not path.startswith(_NOT_THE_PROJECT) and not P.is_vendored(path)
+
+
+def _deploys(ci) -> bool:
+    """Whether a CI job deploys a running system.
+
+    A deploy step inside a release job is packaging, and one inside a job that builds
+    the documentation publishes a docs site; neither makes the project a service.
+    """
+    if not ci:
+        return False
+    stages = ci.stage_map()
+    not_service = {(p.path, s.job) for stage in ("release", "docs") for p, s in stages.get(stage, [])}
+    return any((p.path, s.job) not in not_service for p, s in stages.get("deploy", []))

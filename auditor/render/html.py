@@ -102,12 +102,15 @@ def score_chart(areas: list[AreaScore]) -> Markup:
     width = label_w + bar_w + value_w
     height = top + row_h * len(areas) + bottom
     unit = bar_w / 5
-    esc = lambda s: html.escape(str(s), quote=True)  # noqa: E731
-    out = [f'<svg class="chart" viewBox="0 0 {width} {height}" '
-           f'role="img" aria-labelledby="chart-title chart-desc">',
+
+    def esc(s: object) -> str:
+        return html.escape(str(s), quote=True)
+
+    out = [(f'<svg class="chart" viewBox="0 0 {width} {height}" '
+            'role="img" aria-labelledby="chart-title chart-desc">'),
            '<title id="chart-title">Score by area (0–5)</title>',
-           '<desc id="chart-desc">Horizontal bars, one per process area, coloured by status; '
-           'the same numbers are in the scorecard table.</desc>']
+           ('<desc id="chart-desc">Horizontal bars, one per process area, coloured by status; '
+            'the same numbers are in the scorecard table.</desc>')]
     for k in range(6):
         x = label_w + k * unit
         out.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - bottom}" class="grid"/>')

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from auditor.model import AuditResult
+from auditor.render.escape import _INVISIBLE
 
 SCHEMA_VERSION = "1.0"
 
@@ -51,4 +52,8 @@ def to_data(result: AuditResult, *, timings: bool = False) -> dict[str, Any]:
 
 
 def render_json(result: AuditResult, *, timings: bool = False) -> str:
-    return json.dumps(to_data(result, timings=timings), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(to_data(result, timings=timings), indent=2, ensure_ascii=False) + "\n"
+    # Keep the JSON readable UTF-8, but write invisible and bidirectional characters as
+    # \uXXXX escapes so no editor or terminal shows a "Trojan source" reordering; the
+    # values still round-trip exactly.
+    return _INVISIBLE.sub(lambda m: json.dumps(m.group())[1:-1], text)

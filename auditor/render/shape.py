@@ -188,10 +188,16 @@ def _section(number: int, a: AreaScore, docs: dict[str, dict[str, str]], area_we
         elif f.outcome in (Outcome.SKIP, Outcome.ERROR, Outcome.NOT_APPLICABLE):
             s.skipped.append({"rule": f.rule_id, "title": f.title, "reason": f.message,
                               "outcome": f.outcome.value})
-        s.observations.extend(f.observations)
+        for o in f.observations:
+            # Rules state where a practice is tracked as an observation "Where tracked: …".
+            if o.lower().startswith("where tracked:"):
+                s.where_tracked.append(o.split(":", 1)[1].strip())
+            else:
+                s.observations.append(o)
         s.not_determinable.extend(f.not_determinable)
         if f.rule_id.endswith("001") and f.outcome is Outcome.PASS and f.signal is Signal.EXTERNAL:
             s.where_tracked.append(f.message)
+    s.where_tracked = list(dict.fromkeys(s.where_tracked))
     s.missing = list(dict.fromkeys(s.missing))
     s.observations = list(dict.fromkeys(s.observations))
     s.strengths = list(dict.fromkeys(s.strengths))
@@ -245,7 +251,8 @@ def shape(result: AuditResult, *, timings: bool = False) -> dict[str, Any]:
         "efficiency_reasons": [(a.title, status_line(a), verdict(a)) for a in judged if a.area in eff_ids],
         "scalability": _stars(scalability),
         "scalability_reasons": [(a.title, status_line(a), verdict(a)) for a in judged if a.area in scale_ids],
-        "critical_gaps": [{"title": a.title, "why": _gap_reason(next(s for s in sections if s.id == a.area), a)}
+        "critical_gaps": [dict(zip(("title", "why", "why_is_doc"),
+                                   (a.title, *_gap_reason(next(s for s in sections if s.id == a.area), a))))
                           for a in weak[:5]],
         "recommendations": recs[:7],
         "deeper": [(s.title, s.not_determinable) for s in sections if s.not_determinable],
@@ -278,12 +285,13 @@ def shape(result: AuditResult, *, timings: bool = False) -> dict[str, Any]:
     }
 
 
-def _gap_reason(section: Section, a: AreaScore) -> str:
+def _gap_reason(section: Section, a: AreaScore) -> tuple[str, bool]:
+    """Why a gap is critical, and whether that text is rule documentation (trusted Markdown)."""
     if section.recommendations:
         lead = max(section.recommendations, key=lambda r: (r.impact, -r.effort.days))
         if lead.why:
-            return lead.why
-    return verdict(a)
+            return lead.why, True
+    return verdict(a), False  # a finding message: it may quote the repository
 
 
 def verdict(a: AreaScore) -> str:
