@@ -11,7 +11,8 @@ systems (the GitLab template runs it too):
                                codequality (default ``markdown,json``)
 ``INPUT_FAIL_UNDER``           exit 1 when the overall score is below this (0–5)
 ``INPUT_MIN_AREA``             per-area minimums, ``review=3 testing=2`` (comma or space)
-``INPUT_CONFIG``               a configuration file (needs ``auditor.config``; see below)
+``INPUT_CONFIG``               a configuration file (as ``--config``); when empty, the
+                               configuration is discovered as the CLI does
 ``INPUT_JOB_SUMMARY``          ``true``: append the trimmed report to ``$GITHUB_STEP_SUMMARY``
 ``INPUT_SARIF``                ``true``: also write SARIF (the action then uploads it)
 ``INPUT_ARTIFACT_NAME``        the artifact's name, quoted in the summary when it is trimmed
@@ -193,26 +194,23 @@ def set_outputs(path: str | None, values: Mapping[str, str]) -> None:
 # -- the run -------------------------------------------------------------------------------
 
 
-def _apply_config(options, config_path: Path):
-    """Read a configuration file into the audit options.
+def _prepare(target: str, inp: Inputs, options, when, workspace: Path):
+    """Configuration as the CLI reads it: ``INPUT_CONFIG`` when set (``--config``), else discovery.
 
-    The CLI's ``--config`` and this input share one loader, ``auditor.config``. Until it
-    exists, a configured ``config`` input is a usage error rather than silently ignored.
+    The inputs ``fail-under`` and ``min-area`` win over the file's gates, as the CLI's flags do.
+    Returns (options, rules, fail_under, min_area); raises UsageError for invalid configuration.
     """
+    from auditor.config import ConfigError, Overrides, prepare, resolve_config
+
+    # LEAD: keep this in step with cli.py's --config wiring (ideally one shared library call), including
+    # how the configuration report and pack load problems are attached to the result.
     try:
-        from auditor import config as config_mod  # type: ignore[attr-defined]
-    except ImportError:
-        raise UsageError("the config input needs an auditor with configuration-file support "
-                         "(auditor.config); remove it or upgrade the action") from None
-    if not config_path.is_file():
-        raise UsageError(f"config file {config_path} does not exist")
-    apply = getattr(config_mod, "apply_config", None)
-    if apply is None:
-        raise UsageError("this auditor's configuration module has no apply_config(options, path)")
-    try:
-        return apply(options, config_path)
-    except ValueError as exc:
+        config = resolve_config(target, config_file=inp.config, cwd=workspace)
+        prepared = prepare(config, options, Overrides(fail_under=inp.fail_under, min_area=inp.min_area),
+                           as_of=when.date)
+    except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    return prepared.options, prepared.rules, prepared.gates.fail_under, prepared.gates.min_area
 
 
 def run(env: Mapping[str, str], log: Log) -> int:
@@ -221,7 +219,7 @@ def run(env: Mapping[str, str], log: Log) -> int:
     from auditor.engine import AuditOptions, audit
     from auditor.gitio import GitError, is_url
     from auditor.render import render
-    from auditor.render.summary import render_job_summary
+    from auditor.render.summary import render_job_summary, trim_markdown
 
     try:
         inp = read_inputs(env)
@@ -248,16 +246,14 @@ def run(env: Mapping[str, str], log: Log) -> int:
     if inp.fail_on_regression and previous is None:
         log.notice("fail-on-regression has no baseline to compare with; the regression gate is skipped")
 
-    options = AuditOptions()
     try:
-        if inp.config:
-            options = _apply_config(options, workspace / inp.config) or options
+        options, rules, fail_under, min_area = _prepare(target, inp, AuditOptions(), when, workspace)
     except UsageError as exc:
         log.error(str(exc))
         return EXIT_USAGE
 
     try:
-        result = audit(target, as_of=when, options=options)
+        result = audit(target, as_of=when, options=options, rules=rules)
     except GitError as exc:
         code = EXIT_NOT_A_REPO if exc.kind in (GitError.NOT_A_REPOSITORY, GitError.UNSAFE_OWNERSHIP,
                                                GitError.UNSUPPORTED, GitError.GIT_MISSING) else \
@@ -267,15 +263,22 @@ def run(env: Mapping[str, str], log: Log) -> int:
 
     if previous is not None:
         result = dataclasses.replace(result, comparison=compare(result, previous))
-    gate = apply_gates(result, fail_under=inp.fail_under, area_minimums=inp.min_area,
+    gate = apply_gates(result, fail_under=fail_under, area_minimums=min_area,
                        comparison=result.comparison, fail_on_regression=inp.fail_on_regression)
 
+    written: dict[str, Path] = {}
+    texts: dict[str, str] = {}
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        written: dict[str, Path] = {}
+        for fmt, name in FILE_NAMES.items():
+            # A report file of ours left by an earlier run (a self-hosted runner keeps its workspace)
+            # would be uploaded with this run's: remove what this run does not write.
+            if fmt not in inp.formats and (out_dir / name).is_file():
+                (out_dir / name).unlink()
         for fmt in inp.formats:
             path = out_dir / FILE_NAMES[fmt]
-            path.write_text(render(result, fmt), encoding="utf-8")
+            texts[fmt] = render(result, fmt)
+            path.write_text(texts[fmt], encoding="utf-8")
             written[fmt] = path
     except OSError as exc:
         log.error(f"cannot write the report to {out_dir}: {exc.strerror or exc}")
@@ -285,8 +288,10 @@ def run(env: Mapping[str, str], log: Log) -> int:
     if inp.job_summary and summary_file:
         try:
             with open(summary_file, "a", encoding="utf-8") as fh:
-                fh.write(render_job_summary(result, limit=inp.summary_limit or DEFAULT_LIMIT,
-                                           artifact_hint=inp.artifact_name))
+                limit = inp.summary_limit or DEFAULT_LIMIT
+                fh.write(trim_markdown(texts["markdown"], limit=limit, artifact_hint=inp.artifact_name)
+                         if "markdown" in texts else
+                         render_job_summary(result, limit=limit, artifact_hint=inp.artifact_name))
         except OSError as exc:
             log.warning(f"cannot write the job summary: {exc.strerror or exc}")
 
@@ -317,7 +322,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
         return run(env, log)
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+    except Exception as exc:
         if env.get("AUDITOR_DEBUG"):
             raise
         log.error(f"internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for details)")

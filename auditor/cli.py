@@ -73,6 +73,8 @@ def main() -> None:
 @click.option("--rev", default="HEAD", show_default=True, help="Revision to audit.")
 @click.option("--max-commits", type=click.IntRange(min=1), help="Read at most N commits of history.")
 @click.option("--since", metavar="DATE", help="Read history since DATE only (YYYY-MM-DD).")
+@click.option("--time-budget", type=click.FloatRange(min=1), metavar="SECONDS",
+              help="Stop reading after SECONDS; what was not reached is reported as skipped.")
 @click.option("--select", multiple=True, metavar="ID", help="Run only rules with this ID or prefix (repeatable).")
 @click.option("--ignore", multiple=True, metavar="ID", help="Skip rules with this ID or prefix (repeatable).")
 @click.option("--fail-under", type=click.FloatRange(0, 5), metavar="SCORE",
@@ -86,7 +88,7 @@ def main() -> None:
 @click.option("--timings", is_flag=True, help="Include time taken in the output (makes it non-reproducible).")
 @click.option("--demo", is_flag=True, help="Audit the bundled demo repository.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
-def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, select, ignore, fail_under, min_area, baseline,
+def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, time_budget, select, ignore, fail_under, min_area, baseline,
               fail_on_regression, exit_zero, timings, demo, quiet):
     """Audit the repository at PATH (default: the current directory, or the bundled demo
     outside a repository). PATH may also be a git URL; it is cloned bare into a
@@ -126,6 +128,7 @@ def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, select, ignore,
             _fail(EXIT_USAGE, str(exc))
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
     options = AuditOptions(rev=rev, max_commits=max_commits, since=since, select=select, ignore=ignore,
+                           time_budget=time_budget,
                            progress=progress.commits, on_phase=progress.phase)
 
     demo_dir = None

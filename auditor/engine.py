@@ -35,6 +35,7 @@ class AuditOptions:
     max_commits: int | None = None
     since: str | None = None
     timeout: float = 300.0             # per git call
+    time_budget: float | None = None   # seconds for the whole audit; what is not reached is skipped
     select: Sequence[str] = ()         # rule IDs or prefixes; empty = all
     ignore: Sequence[str] = ()
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -44,6 +45,9 @@ class AuditOptions:
     progress: Callable[[int], None] | None = None      # called with the number of commits read so far
     on_phase: Callable[[str], None] | None = None      # called when the audit enters a new phase
     is_shallow: bool = False
+    use_cache: bool = False            # keep per-commit history facts between audits (the CLI turns it on)
+    cache_dir: Path | None = None      # None: $XDG_CACHE_HOME/auditor or ~/.cache/auditor
+    cache_max_mb: int = 500            # the cache evicts least recently used repositories beyond this
 
 
 def _selected(rule_id: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
@@ -90,20 +94,44 @@ def run_rule(rule: Rule, facts: Facts) -> Finding:
     return finding
 
 
-def evaluate(rule_classes: Sequence[type[Rule]], facts: Facts, options: AuditOptions) -> list[Finding]:
-    findings = []
-    if options.on_phase:
-        # The history is the long read; collect it under its own label before the rules run.
-        options.on_phase("reading the history")
+FILE_FACTS = ("ci", "manifests", "tasks", "tools", "project", "tags")
+
+
+def _prefetch(facts: Facts, options: AuditOptions, deadline: float | None) -> None:
+    """Collect the cheap file facts first, then the history with whatever budget is left."""
+    phase = options.on_phase or (lambda label: None)
+    phase("reading the files")
+    for name in FILE_FACTS:
         try:
-            facts.get("history")
+            facts.get(name)
         except FactUnavailable:
             pass
-        options.on_phase("running the rules")
+    if deadline is not None:
+        facts.get("_git").timeout = max(1.0, min(options.timeout, deadline - time.monotonic()))
+    phase("reading the history")
+    try:
+        facts.get("history")
+    except FactUnavailable:
+        pass
+    phase("running the rules")
+
+
+def evaluate(rule_classes: Sequence[type[Rule]], facts: Facts, options: AuditOptions,
+             deadline: float | None = None) -> list[Finding]:
+    """Run the selected rules; past the ``deadline`` (monotonic seconds) only rules whose facts
+    are already collected still run, and the rest are skipped with the reason."""
+    findings = []
+    if "_git" in facts and facts.known("_git"):
+        _prefetch(facts, options, deadline)
     for cls in rule_classes:
         if not _selected(cls.rule_id(), options.select, options.ignore):
             continue
-        finding = run_rule(cls(options.thresholds.get(cls.rule_id())), facts)
+        rule = cls(options.thresholds.get(cls.rule_id()))
+        if deadline is not None and time.monotonic() > deadline and not all(
+                facts.known(n) for n in cls.fact_names() if n != "thresholds"):
+            findings.append(rule.skip(f"not evaluated: the time budget of {options.time_budget:g} s ran out"))
+            continue
+        finding = run_rule(rule, facts)
         reason = options.waivers.get(cls.rule_id())
         if reason and finding.outcome is Outcome.FAIL:
             from dataclasses import replace
@@ -141,12 +169,14 @@ def audit(target: str | Path = ".", *, as_of: AsOf, options: AuditOptions | None
             is_shallow=source.is_shallow, is_bare=source.work_tree is None,
         )
         facts = Facts(_git=git, _rev=rev, _options=options, tree=tree, repo=repo, as_of=as_of,
-                      declared=dict(options.declared))
+                      declared=dict(options.declared), _source=source,
+                      _origin=target_s if is_url(target_s) else str(source.git_dir))
         if rules is None:
             rules, problems = load_rules()
         else:
             problems = []
-        findings = evaluate(rules, facts, options)
+        deadline = time.monotonic() + options.time_budget if options.time_budget else None
+        findings = evaluate(rules, facts, options, deadline)
         areas, overall, maturity = score_areas(findings, AREAS, options.weights)
         from auditor.context import build_context
         context = build_context(facts, areas)
@@ -199,6 +229,8 @@ def _limits(options: AuditOptions) -> list[str]:
         out.append(f"history limited to the newest {options.max_commits} commits (--max-commits)")
     if options.since:
         out.append(f"history limited to commits since {options.since} (--since)")
+    if options.time_budget:
+        out.append(f"time budget of {options.time_budget:g} s for the whole audit (--time-budget)")
     return out
 
 

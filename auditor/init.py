@@ -133,15 +133,20 @@ def write_starter(path: str | Path = ".", *, force: bool = False, text: str | No
             if name != "pyproject.toml" or _pyproject_has_section(other):
                 raise InitError(f"{other} already configures auditor here; pass --force to write {target.name} anyway")
     content = text if text is not None else starter_config(directory)
-    if force and os.path.lexists(target):
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        with open(tmp, "x", encoding="utf-8") as fh:
-            fh.write(content)
-        os.replace(tmp, target)  # replaces a symbolic link itself, never the file it points to
-    else:
-        with open(target, "x", encoding="utf-8") as fh:  # "x": never follows or clobbers what appeared meanwhile
-            fh.write(content)
+    try:
+        if force and os.path.lexists(target):
+            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+            with open(tmp, "x", encoding="utf-8") as fh:
+                fh.write(content)
+            os.replace(tmp, target)  # replaces a symbolic link itself, never the file it points to
+        else:
+            with open(target, "x", encoding="utf-8") as fh:  # "x": never follows or clobbers what appeared meanwhile
+                fh.write(content)
+    except FileExistsError:
+        raise InitError(f"{target} already exists; pass --force to overwrite it") from None
+    except OSError as exc:
+        raise InitError(f"cannot write {target}: {exc.strerror or exc}") from None
     return target
 
 
-__all__ = ["InitError", "STARTER_NAME", "detect_kind", "starter_config", "write_starter"]
+__all__ = ["STARTER_NAME", "InitError", "detect_kind", "starter_config", "write_starter"]

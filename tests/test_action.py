@@ -102,7 +102,7 @@ def run_action(git_env, tmp_path):
             **(extra_env or {}),
         }
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", AUDIT_STEP["run"]],
-                              cwd=workspace, env=env, capture_output=True, text=True, timeout=300)
+                              cwd=workspace, env=env, capture_output=True, text=True, timeout=300, check=False)
         return Run(proc.returncode, proc.stdout + proc.stderr, parse_outputs(outputs.read_text(encoding="utf-8")),
                    summary.read_text(encoding="utf-8"), workspace / "auditor-report")
 
@@ -156,6 +156,16 @@ def test_sarif_and_every_format_when_requested(workspace, run_action):
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
 
 
+def test_a_rerun_in_the_same_workspace_leaves_no_stale_report_files(workspace, run_action):
+    assert run_action(workspace, sarif="true").code == 0
+    r = run_action(workspace, formats="json")
+    assert r.code == 0, r.log
+    assert sorted(p.name for p in r.report_dir.iterdir()) == ["audit.json"]
+    assert r.outputs["report-path"] == str(r.report_dir / "audit.json")
+    # Without a Markdown file the summary is rendered on its own.
+    assert "## Executive Summary" in r.summary
+
+
 def test_job_summary_can_be_turned_off(workspace, run_action):
     r = run_action(workspace, job_summary="false")
     assert r.code == 0, r.log
@@ -173,7 +183,7 @@ def test_fail_under(workspace, run_action, fail_under, code, gate):
     # Everything is written before a failed gate exits, so the workflow can still upload it.
     assert (r.report_dir / "audit.md").exists() and r.summary
     if code:
-        assert re.search(r"^::error title=auditor::gate failed: overall score \d\.\d\d is below", r.log, re.M), r.log
+        assert re.search(r"^::error title=auditor::gate failed: overall score \d\.\d\d is below", r.log, re.MULTILINE), r.log
     else:
         assert "::error" not in r.log
 
@@ -216,6 +226,29 @@ def test_a_missing_baseline_is_a_first_run(workspace, run_action):
     assert "Changes since" not in r.summary
 
 
+# -- configuration -----------------------------------------------------------------------------
+
+
+def test_config_input_is_read_and_the_inputs_override_its_gates(workspace, run_action, tmp_path):
+    config = tmp_path / "team-auditor.toml"
+    config.write_text('fail_under = 4.5\n\n[[waivers]]\nrule = "REV001"\nreason = "reviews happen on calls"\n',
+                      encoding="utf-8")
+    gated = run_action(workspace, config=str(config), sarif="true")
+    assert gated.code == 1, gated.log
+    assert "below --fail-under 4.5" in gated.log
+    sarif = json.loads((gated.report_dir / "audit.sarif").read_text(encoding="utf-8"))
+    assert "REV001" not in {r["ruleId"] for r in sarif["runs"][0]["results"]}   # waived: not an alert
+    overridden = run_action(workspace, config=str(config), fail_under="0.5")
+    assert overridden.code == 0, overridden.log
+
+
+def test_a_configuration_in_the_repository_is_discovered(workspace, run_action):
+    (workspace / ".auditor.toml").write_text("fail_under = 4.5\n", encoding="utf-8")
+    r = run_action(workspace)
+    assert r.code == 1, r.log
+    assert "below --fail-under 4.5" in r.log
+
+
 # -- errors ----------------------------------------------------------------------------------
 
 
@@ -225,7 +258,7 @@ def test_a_missing_baseline_is_a_first_run(workspace, run_action):
     ({"fail_under": "7"}, "INPUT_FAIL_UNDER expects a score from 0 to 5"),
     ({"fail_under": "high"}, "INPUT_FAIL_UNDER expects a score from 0 to 5"),
     ({"min_area": "bogus=3"}, "INPUT_MIN_AREA expects AREA=SCORE"),
-    ({"config": "auditor.toml"}, "config"),
+    ({"config": "missing.toml"}, "missing.toml: --config: no such file"),
 ])
 def test_bad_inputs_exit_2_with_one_annotation(workspace, run_action, inputs, message):
     r = run_action(workspace, **inputs)
@@ -278,7 +311,9 @@ def test_trim_cuts_only_at_section_boundaries(audited):
     parts = split_sections(full)
     assert "\n".join(parts) == full
     assert parts[1].startswith("## Executive Summary")
-    assert all(p.startswith(("## ", "<a id=")) for p in parts[1:])
+    # An area's HTML anchor stays with its heading.
+    assert all(p.startswith("## ") or (p.startswith("<a id=") and p.count("\n") > 1 and "\n## " in p)
+               for p in parts[1:])
     assert trim_markdown(full, limit=len(full.encode()) + 10) == full
     for limit in (1_000, 5_000, 12_000, 30_000, 60_000, len(full.encode()) - 1):
         out = trim_markdown(full, limit=limit, artifact_hint="the-artifact")

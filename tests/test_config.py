@@ -345,7 +345,7 @@ def test_json_schema_covers_every_key():
     import auditor.config as module
 
     for key in TOP_LEVEL:
-        assert re.search(rf"^\s+(\[+|)[^\n]*\b{key}\b", module.__doc__, re.M), f"{key} is not in the docstring"
+        assert re.search(rf"^\s+(\[+|)[^\n]*\b{key}\b", module.__doc__, re.MULTILINE), f"{key} is not in the docstring"
 
 
 def test_a_full_configuration_validates_against_the_schema_and_the_reader(tmp_path):
@@ -538,7 +538,7 @@ def test_starter_config_suggests_the_detected_kind_and_lists_every_area(seed):
     assert '# kind = "service"' in text
     assert "next.config.ts" in text  # how the kind was told
     for area in BY_ID.values():
-        assert re.search(rf"^# {re.escape(area.id)}\s+= {area.weight:g}\b", text, re.M), area.id
+        assert re.search(rf"^# {re.escape(area.id)}\s+= {area.weight:g}\b", text, re.MULTILINE), area.id
     assert "auditor rules list" in text and "[[waivers]]" in text
 
 

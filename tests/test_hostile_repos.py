@@ -280,3 +280,18 @@ def test_git_error_kinds_are_classified():
     assert _classify("fatal: not a git repository (or any parent)") == GitError.NOT_A_REPOSITORY
     assert _classify("fatal: bad object HEAD") == GitError.CORRUPT
     assert _classify("fatal: ambiguous argument 'nope': unknown revision") == GitError.BAD_REVISION
+
+
+def test_time_budget_skips_what_it_did_not_reach_and_says_so():
+    from auditor.engine import AuditOptions, evaluate
+    from auditor.testing import make_facts
+    from rules.review import REV001, REV002
+
+    facts = make_facts(files={"README.md": "# r\n"})
+    options = AuditOptions(time_budget=5)
+    # The deadline has passed: a rule whose facts are collected still runs, one that needs
+    # an uncollected fact (the history) is skipped with the reason.
+    findings = {f.rule_id: f for f in evaluate([REV001, REV002], facts, options, deadline=0.0)}
+    assert findings["REV001"].outcome.value == "skip"
+    assert "time budget of 5 s ran out" in findings["REV001"].message
+    assert findings["REV002"].outcome.value == "fail"  # CODEOWNERS is judged from the tree alone

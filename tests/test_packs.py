@@ -38,7 +38,7 @@ SEED_DATE = SEED_AS_OF.date.isoformat()
 
 def doc_block(first_line: str) -> str:
     """The fenced code block of writing-rules.md whose first line is ``first_line``."""
-    for m in re.finditer(r"```(?:python|toml)\n(.*?)```", DOC, re.S):
+    for m in re.finditer(r"```(?:python|toml)\n(.*?)```", DOC, re.DOTALL):
         if m.group(1).startswith(first_line + "\n"):
             return m.group(1)
     raise AssertionError(f"docs/writing-rules.md has no code block starting {first_line!r}")
@@ -118,7 +118,7 @@ def test_rules_list_shows_the_pack_rule(acme_pack, runner):
     result = runner.invoke(main, ["rules", "list"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert re.search(r"^ACME001\s+collaboration\s+The service names its on-call owners in OWNERS\.md$",
-                     result.stdout, re.M), result.stdout
+                     result.stdout, re.MULTILINE), result.stdout
     listed = json.loads(runner.invoke(main, ["rules", "list", "--format", "json"]).stdout)
     assert {"id": "ACME001", "area": "collaboration", "title": "The service names its on-call owners in OWNERS.md",
             "pack": "acme", "effort": "hour"} in listed
@@ -148,7 +148,7 @@ def test_an_audit_includes_the_pack_finding_in_json_and_markdown(acme_pack, runn
     as_md = runner.invoke(main, ["audit", path, "--format", "markdown", "--as-of", SEED_DATE],
                           catch_exceptions=False)
     assert as_md.exit_code == 0, as_md.output
-    section = as_md.stdout.split("## 15. Team Collaboration & Knowledge", 1)[1].split("\n## ", 1)[0]
+    section = as_md.stdout.split("## 15. Team Collaboration \\& Knowledge", 1)[1].split("\n## ", 1)[0]
     assert "no OWNERS.md: nobody is named as the service's owner" in section
     assert "- [ ] OWNERS.md naming at least two owners" in section
     assert "When an incident starts at night, nobody knows whom to page" in section   # Impact on Delivery
@@ -156,13 +156,19 @@ def test_an_audit_includes_the_pack_finding_in_json_and_markdown(acme_pack, runn
     assert "packs: acme, builtin" in as_md.stdout
 
 
-def test_the_documented_tests_pass(acme_pack):
-    namespace: dict = {}
-    exec(compile(doc_block("# tests/test_ownership.py"), "test_ownership.py", "exec"), namespace)
-    tests = [fn for name, fn in namespace.items() if name.startswith("test_")]
-    assert len(tests) == 3
-    for test in tests:
-        test()
+def test_the_documented_tests_pass(acme_pack, monkeypatch):
+    import importlib
+
+    _write(acme_pack / "doc_tests" / "test_ownership.py", doc_block("# tests/test_ownership.py"))
+    monkeypatch.syspath_prepend(str(acme_pack / "doc_tests"))
+    try:
+        module = importlib.import_module("test_ownership")
+        tests = [fn for name, fn in vars(module).items() if name.startswith("test_")]
+        assert len(tests) == 3
+        for test in tests:
+            test()
+    finally:
+        _forget_modules("test_ownership")
 
 
 def test_a_broken_installed_pack_is_reported_not_a_crash(tmp_path, monkeypatch, runner):

@@ -23,8 +23,16 @@ from urllib.parse import unquote, urlsplit
 import jsonschema
 import pytest
 
-from auditor.model import (AreaScore, AuditResult, Evidence, Finding, Maturity, Outcome, RepositoryInfo,
-                           Status)
+from auditor.model import (
+    AreaScore,
+    AuditResult,
+    Evidence,
+    Finding,
+    Maturity,
+    Outcome,
+    RepositoryInfo,
+    Status,
+)
 from auditor.render import FORMATS, render
 from auditor.render.anchors import AREA_ANCHORS, Anchors, is_error, reported
 from auditor.render.codequality import SEVERITIES, render_codequality, severity, to_codequality

@@ -71,6 +71,10 @@ class Facts:
         self._values[name] = value
         return value
 
+    def known(self, name: str) -> bool:
+        """Whether the fact is already collected (or known to be unavailable): asking for it costs nothing."""
+        return name in self._values or name in self._unavailable
+
     def set(self, name: str, value: Any) -> None:
         self._values[name] = value
 

@@ -11,16 +11,33 @@ are read only for the most recent ``size_window`` commits.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import re
 import secrets
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.facts import paths as P
+from auditor.facts.history_cache import (
+    CHUNK,
+    MAX_CHUNKS,
+    SCHEMA,
+    CacheConfig,
+    CacheProblem,
+    Store,
+    is_damaged,
+    pack_chunk,
+    set_aside,
+)
+from auditor.gitio import HASH_RE
 
 if TYPE_CHECKING:
     from auditor.gitio import Git
@@ -150,6 +167,9 @@ class History:
     first: Commit | None = None                                    # oldest commit
     sizes: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # hash -> (files, added, deleted)
     size_window: int = 0
+    # How the history was read, for the method appendix; not part of the history itself.
+    notes: list[str] = field(default_factory=list, compare=False)   # e.g. why the cache was not used
+    reading: dict[str, int] = field(default_factory=dict, compare=False)  # commits from git / from the cache
 
     # -- windows -----------------------------------------------------------------------
 
@@ -192,42 +212,71 @@ class History:
 
 
 # -- reading -------------------------------------------------------------------------
+#
+# Two stages. *Parsing* turns one ``git log`` record into a per-commit record that
+# depends on nothing but the commit (and the .mailmap): that is what the cache keeps.
+# *Folding* adds a record to the History; it is the only stage that knows the audited
+# revision (first-parent line) and the current tree (ownership). An uncached read and
+# a cached one feed the same records to the same fold, in the same order, so they give
+# the same History.
+
+# A per-commit record, as a tuple for speed and compact storage:
+R_PARENTS, R_NAME, R_EMAIL, R_TIME, R_TZ, R_CTIME, R_SUBJECT, R_TRAILERS, R_PATHS, R_FLAGS = range(10)
+#   parents: tuple[str, ...]; name, email: bytes (after .mailmap); time, tz (minutes), ctime: int;
+#   subject: str; trailers: tuple[tuple[str, str], ...]; paths: bytes (NUL-separated, raw);
+#   flags: int — the bits above except MAINLINE, plus the private bits below.
+_ISSUE_REF = 1 << 40       # private: the subject or body cites "#N"/GH-N (History.issue_refs)
+_PRIVATE = _ISSUE_REF
+
+_UNSEEN = object()
 
 
 def _format(token: str) -> str:
     return f"%x00{token}%x00%H%x00%P%x00%aN%x00%aE%x00%at%x00%ad%x00%ct%x00%s%x00%(trailers:unfold,only)%x00%b"
 
 
+def _log_args(token: str) -> list[str]:
+    return ["log", "-z", "--name-only", "--no-renames", "--no-ext-diff", "--no-textconv", "--date=format:%z",
+            f"--format={_format(token)}"]
+
+
 def read_history(git: Git, rev: str, *, tree_paths: Iterable[str] = (), window: int = 1000,
                  size_window: int = 300, max_commits: int | None = None, since: str | None = None,
-                 is_shallow: bool = False, mailmap_blob: str | None = None,
-                 progress=None) -> History:
-    """Stream the history of ``rev`` once and fold it into a :class:`History`."""
+                 is_shallow: bool = False, mailmap_blob: str | None = None, progress=None,
+                 cache: CacheConfig | None = None, identity: str | None = None,
+                 mailmap_oid: str | None = None, forbidden: Iterable[Path] = ()) -> History:
+    """Read the history of ``rev`` once and fold it into a :class:`History`.
+
+    With ``cache``, per-commit records are taken from and added to the history cache
+    (see :mod:`auditor.facts.history_cache`); ``identity`` names the repository there
+    (its git directory or URL) and ``forbidden`` lists directories the cache must not
+    lie in. A cache that cannot be used never fails the read: it is read from git
+    instead and ``History.notes`` says why.
+    """
     if mailmap_blob:
         git.extra_config = (*git.extra_config, f"mailmap.blob={mailmap_blob}")
-    mainline = set(git.run("rev-list", "--first-parent", *(_limits(max_commits, since)), rev,
-                           "--").decode("ascii", "replace").split())
-    token = secrets.token_hex(8)
-    args = ["log", "-z", "--name-only", "--no-renames", "--no-ext-diff", "--no-textconv",
-            "--date=format:%z", f"--format={_format(token)}", *(_limits(max_commits, since)), rev, "--"]
-    folder = _Folder(tree_paths=set(tree_paths), mainline=mainline, window=window, progress=progress)
-    sep = f"\0{token}\0".encode()
-    pending = b""
-    for chunk in git.stream(*args):
-        pending += chunk
-        parts = pending.split(sep)
-        pending = parts.pop()
-        for rec in parts:
-            if rec:
-                folder.add(rec)
-    if pending:
-        folder.add(pending)
-    history = folder.finish()
+    plan = _Plan(git=git, rev=rev, tree_paths=set(tree_paths), window=window, size_window=size_window,
+                 limits=_limits(max_commits, since), progress=progress)
+    notes: list[str] = []
+    if cache is not None and is_shallow:
+        notes.append("the history cache is not used for a shallow clone (its oldest commits lack parents)")
+        cache = None
+    history = None
+    if cache is not None:
+        try:
+            history = _read_with_cache(plan, cache, identity=identity or str(git.git_dir),
+                                       mailmap=mailmap_oid or _mailmap_oid(git, mailmap_blob),
+                                       forbidden=forbidden, notes=notes)
+        except CacheProblem as exc:
+            notes.append(f"the history cache was not used ({exc}); the history was read from git")
+            if is_damaged(exc) and set_aside(cache):
+                notes.append(f"the damaged cache file was moved to {cache.path.name}.damaged; "
+                             "a new one is started on the next audit")
+    if history is None:
+        history = _read_from_git(plan)
+    history.notes = notes
     history.is_shallow = is_shallow
     history.truncated = bool(max_commits or since)
-    if size_window and history.total:
-        history.sizes = _read_sizes(git, rev, size_window)
-        history.size_window = min(size_window, history.total)
     return history
 
 
@@ -240,10 +289,101 @@ def _limits(max_commits: int | None, since: str | None) -> list[str]:
     return out
 
 
+@dataclass
+class _Plan:
+    """What to read and how to fold it (the arguments of read_history)."""
+
+    git: Git
+    rev: str
+    tree_paths: set[str]
+    window: int
+    size_window: int
+    limits: list[str]
+    progress: object
+
+    def folder(self, mainline: set[str]) -> _Folder:
+        return _Folder(tree_paths=self.tree_paths, mainline=mainline, window=self.window, progress=self.progress)
+
+
+def _read_from_git(plan: _Plan, collect: _Collector | None = None) -> History:
+    """The uncached read: one streaming ``git log``, folded as it arrives.
+
+    The first-parent line (``git rev-list --first-parent``) and the line counts of the
+    size window (``git log --numstat``) are read by git on the other core while the
+    main stream starts; the stream's first chunks are kept until the first-parent
+    line is known, since the fold needs it from the first commit.
+    """
+    git, rev = plan.git, plan.rev
+    token = secrets.token_hex(8)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first_parent = pool.submit(_first_parent, git, rev, plan.limits)
+        sizes = pool.submit(_read_sizes, git, rev, plan.size_window) if plan.size_window else None
+        stream = git.stream(*_log_args(token), *plan.limits, rev, "--")
+        early: list[bytes] = []
+        for chunk in stream:
+            early.append(chunk)
+            if first_parent.done():
+                break
+        folder = plan.folder(first_parent.result())
+        parser = _Parser()
+        _fold_stream(itertools.chain(early, stream), f"\0{token}\0".encode(), parser, folder, collect)
+        history = folder.finish()
+        if sizes is not None and history.total:
+            history.sizes = sizes.result()
+            history.size_window = min(plan.size_window, history.total)
+    history.reading = {"from_git": history.total, "from_cache": 0}
+    return history
+
+
+def _fold_stream(chunks: Iterable[bytes], sep: bytes, parser: _Parser, folder: _Folder | None,
+                 collect: _Collector | None) -> None:
+    pending = b""
+    for chunk in chunks:
+        pending += chunk
+        parts = pending.split(sep)
+        pending = parts.pop()
+        for rec in parts:
+            if rec:
+                _take(parser.parse(rec), folder, collect)
+    if pending:
+        _take(parser.parse(pending), folder, collect)
+
+
+def _take(parsed, folder: _Folder | None, collect: _Collector | None) -> None:
+    if parsed is None:
+        return  # not a commit record: ignore rather than guess
+    sha, rec, body = parsed
+    if folder is not None:
+        folder.fold(sha, rec, body)
+    if collect is not None:
+        collect.add(sha, rec, body)
+
+
+def _first_parent(git: Git, rev: str, limits: list[str]) -> set[str]:
+    return set(git.run("rev-list", "--first-parent", *limits, rev, "--").decode("ascii", "replace").split())
+
+
+def _rev_list(git: Git, rev: str, limits: list[str]) -> list[str]:
+    """Every commit ``git log`` would show, in the same order (the same revision walk)."""
+    return git.run("rev-list", *limits, rev, "--", max_output=1 << 30).decode("ascii", "replace").split()
+
+
 def _read_sizes(git: Git, rev: str, n: int) -> dict[str, tuple[int, int, int]]:
     """Files changed and lines added/deleted for the newest ``n`` non-merge commits."""
     out = git.run("log", "--no-merges", f"--max-count={n}", "--numstat", "--no-renames", "--no-ext-diff",
                   "--no-textconv", "--format=%x00%H", rev, "--", max_output=256 * 1024 * 1024)
+    return _parse_numstat(out)
+
+
+def _read_sizes_of(git: Git, hashes: list[str]) -> dict[str, tuple[int, int, int]]:
+    """Line counts of the given commits (``git log --no-walk``, hashes on stdin)."""
+    out = git.run("log", "--no-walk=unsorted", "--stdin", "--numstat", "--no-renames", "--no-ext-diff",
+                  "--no-textconv", "--format=%x00%H", input="".join(f"{h}\n" for h in hashes).encode(),
+                  max_output=256 * 1024 * 1024)
+    return _parse_numstat(out)
+
+
+def _parse_numstat(out: bytes) -> dict[str, tuple[int, int, int]]:
     sizes: dict[str, tuple[int, int, int]] = {}
     for block in out.split(b"\0")[1:]:
         lines = block.split(b"\n")
@@ -262,6 +402,216 @@ def _read_sizes(git: Git, rev: str, n: int) -> dict[str, tuple[int, int, int]]:
     return sizes
 
 
+# -- reading through the cache ----------------------------------------------------------
+
+
+class _Collector:
+    """Keeps the records of a read for the cache, packed a chunk at a time.
+
+    With ``keep``, the records and bodies also stay available by hash (for a read of
+    the few commits the cache lacked, which are folded with the cached ones).
+    """
+
+    def __init__(self, keep: bool = False):
+        self.order: list[str] = []
+        self.packed: list[tuple] = []
+        self.records: dict[str, tuple] | None = {} if keep else None
+        self.bodies: dict[str, bytes] | None = {} if keep else None
+        self._hashes: list[str] = []
+        self._records: list[tuple] = []
+        self._bodies: list[bytes] = []
+
+    def add(self, sha: str, rec: tuple, body: bytes) -> None:
+        self.order.append(sha)
+        self._hashes.append(sha)
+        self._records.append(rec)
+        self._bodies.append(body)
+        if self.records is not None:
+            self.records[sha] = rec
+            self.bodies[sha] = body
+        if len(self._hashes) >= CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._hashes:
+            self.packed.append(pack_chunk(self._hashes, self._records, self._bodies))
+            self._hashes, self._records, self._bodies = [], [], []
+
+    def chunks(self) -> list[tuple]:
+        self._flush()
+        return self.packed
+
+
+def _read_with_cache(plan: _Plan, config: CacheConfig, *, identity: str, mailmap: str,
+                     forbidden: Iterable[Path], notes: list[str]) -> History:
+    """Read through the cache: only commits it lacks come from ``git log``."""
+    git = plan.git
+    store = Store.open(config, forbidden=forbidden)
+    try:
+        variant = _variant(mailmap)
+        tip = plan.rev if HASH_RE.match(plan.rev) else git.run(
+            "rev-parse", "--verify", "--end-of-options", f"{plan.rev}^{{commit}}").decode("ascii").strip()
+        ns = store.namespace(identity, variant)
+        if ns is None:
+            return _fill(plan, store, identity, variant, tip, notes, replace=False)
+        unlimited = not plan.limits
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            walk = store.walk(ns, tip) if unlimited else None
+            walk_known = walk is not None
+            listing = None if walk_known else pool.submit(_rev_list, git, plan.rev, plan.limits)
+            first_parent = None if unlimited else pool.submit(_first_parent, git, plan.rev, plan.limits)
+            sizes_job = None if unlimited or not plan.size_window else pool.submit(
+                _read_sizes, git, plan.rev, plan.size_window)
+            loaded = store.load(ns)
+            if listing is not None:
+                walk = listing.result()
+            records = loaded.records
+            missing = [h for h in walk if h not in records]
+            if len(missing) * 2 > len(walk):
+                # Mostly new to the cache (a rewritten history, another branch): a full
+                # streaming read is faster than naming each commit, and compacts the namespace.
+                for job in (first_parent, sizes_job):
+                    if job is not None:
+                        job.cancel()
+                return _fill(plan, store, identity, variant, tip, notes, replace=True)
+            fresh = _Collector(keep=True)
+            if missing:
+                _read_commits(git, missing, fresh)
+                records.update(fresh.records)
+            mainline = _chain(records, tip) if unlimited else first_parent.result()
+            new_bodies = fresh.bodies
+
+            def body_of(sha: str) -> bytes:
+                body = new_bodies.get(sha)
+                return body if body is not None else loaded.body(sha)
+
+            folder = plan.folder(mainline)
+            folder.body_of = body_of
+            try:
+                for sha in walk:
+                    folder.fold(sha, records[sha], None)
+                history = folder.finish()
+            except CacheProblem:
+                raise
+            except (TypeError, ValueError, IndexError, KeyError, AttributeError, UnicodeError) as exc:
+                raise CacheProblem(f"a cached record is damaged ({type(exc).__name__})") from None
+            new_sizes: dict[str, tuple[int, int, int]] = {}
+            if plan.size_window and history.total:
+                if sizes_job is not None:
+                    history.sizes = sizes_job.result()
+                else:
+                    history.sizes, new_sizes = _sizes_from_cache(git, walk, records, loaded.sizes,
+                                                                 plan.size_window)
+                history.size_window = min(plan.size_window, history.total)
+        history.reading = {"from_git": len(missing), "from_cache": history.total - len(missing)}
+        chunks = fresh.chunks()
+        try:
+            if chunks or new_sizes or not walk_known and unlimited:
+                drop = None
+                if len(loaded.chunk_ids) + len(chunks) > MAX_CHUNKS:
+                    # Too many small chunks (one per audit that found new commits): rewrite them.
+                    drop = loaded.chunk_ids
+                    chunks = _repack(records, body_of)
+                notes += store.save(identity, variant, chunks=chunks, drop_chunks=drop, sizes=new_sizes,
+                                    walk=(tip, walk) if unlimited and not walk_known else None)
+            else:
+                store.touch(identity, variant)
+        except CacheProblem as exc:
+            notes.append(f"the history cache was read but not updated ({exc})")
+        return history
+    finally:
+        store.close()
+
+
+def _fill(plan: _Plan, store: Store, identity: str, variant: str, tip: str, notes: list[str], *,
+          replace: bool) -> History:
+    """A full read from git that also stores every record (the cache had nothing or little)."""
+    collect = _Collector()
+    history = _read_from_git(plan, collect)
+    try:
+        notes += store.save(identity, variant, chunks=collect.chunks(), sizes=history.sizes,
+                            walk=(tip, collect.order) if not plan.limits else None, replace=replace)
+    except CacheProblem as exc:
+        notes.append(f"the history was read from git but the cache was not updated ({exc})")
+    return history
+
+
+def _read_commits(git: Git, hashes: list[str], collect: _Collector) -> None:
+    """Parse just these commits (``git log --no-walk``, hashes on stdin) into ``collect``."""
+    token = secrets.token_hex(8)
+    out = git.run(*_log_args(token), "--no-walk=unsorted", "--stdin",
+                  input="".join(f"{h}\n" for h in hashes).encode(), max_output=1 << 34)
+    _fold_stream((out,), f"\0{token}\0".encode(), _Parser(), None, collect)
+    want = set(hashes)
+    got = set(collect.records)
+    if not want <= got:
+        raise CacheProblem(f"git did not print {len(want - got)} of the commits asked for")
+
+
+def _chain(records: dict[str, tuple], tip: str) -> set[str]:
+    """The first-parent line from ``tip`` (what ``git rev-list --first-parent`` prints)."""
+    line: set[str] = set()
+    sha: str | None = tip
+    while sha is not None and sha not in line:
+        rec = records.get(sha)
+        if rec is None:
+            raise CacheProblem("the first-parent line leaves the commits read")
+        line.add(sha)
+        parents = rec[R_PARENTS]
+        sha = parents[0] if parents else None
+    return line
+
+
+def _sizes_from_cache(git: Git, walk: list[str], records: dict[str, tuple], cached: dict, n: int):
+    """Line counts of the newest ``n`` non-merge commits, reading from git only those not cached."""
+    newest = []
+    for sha in walk:
+        if len(records[sha][R_PARENTS]) <= 1:
+            newest.append(sha)
+            if len(newest) >= n:
+                break
+    missing = [h for h in newest if h not in cached]
+    fresh = _read_sizes_of(git, missing) if missing else {}
+    sizes = {}
+    for h in newest:
+        v = fresh.get(h) or cached.get(h)
+        if v is None:
+            raise CacheProblem("git did not print the line counts of a commit")
+        sizes[h] = tuple(v)
+    return sizes, fresh
+
+
+def _repack(records: dict[str, tuple], body_of) -> list[tuple]:
+    collect = _Collector()
+    for sha, rec in records.items():
+        collect.add(sha, rec, body_of(sha))
+    return collect.chunks()
+
+
+def _variant(mailmap: str) -> str:
+    """What, besides the commit, decides a record: this code, git's version and the .mailmap."""
+    from auditor import __version__
+    from auditor.facts import history_cache, tree
+    from auditor.gitio import git_version
+
+    h = hashlib.sha256(f"{SCHEMA}\0{__version__}\0{git_version()}\0{mailmap}\0".encode())
+    for module in (sys.modules[__name__], P, tree, history_cache):
+        try:
+            h.update(Path(module.__file__).read_bytes())
+        except (OSError, TypeError):
+            h.update(module.__name__.encode())
+    return h.hexdigest()
+
+
+def _mailmap_oid(git: Git, mailmap_blob: str | None) -> str:
+    if not mailmap_blob:
+        return ""
+    out = git.run("rev-parse", "-q", "--verify", "--end-of-options", mailmap_blob, check=False)
+    return out.decode("ascii", "replace").strip() or mailmap_blob
+
+
+# -- parsing ---------------------------------------------------------------------------
+
 _EXAMPLE_FLAGS = {"revert": REVERT, "hotfix": HOTFIX, "ci_fix": CI_FIX, "pr_merge": PR_MERGE,
                   "squash_pr": SQUASH_PR, "mr_merge": MR_MERGE, "gerrit": GERRIT, "ticket": TICKET,
                   "feat": FEAT, "fix": FIX, "direct": 0, "wip": WIP}
@@ -275,40 +625,29 @@ _B_TICKET = re.compile(rb"\b([A-Z][A-Z0-9]{1,9})-\d{1,6}\b|(?:^|[\s(\[])(?:GH-|#
 _B_NOT_TICKET = {k.encode() for k in _NOT_TICKET_KEYS}
 
 
-class _Folder:
-    """Folds commit records into a History as they stream by."""
+class _Parser:
+    """Turns ``git log`` records into per-commit records (see R_* above)."""
 
-    def __init__(self, tree_paths: set[str], mainline: set[str], window: int, progress):
-        self.h = History(available=True, window=window)
-        self.tree_paths = tree_paths
-        self.mainline = mainline
-        self.author_ids: dict[str, int] = {}
-        self.progress = progress
-        self.examples: dict[str, list[Commit]] = {k: [] for k in _EXAMPLE_FLAGS}
-        self.wanted = sum(_EXAMPLE_FLAGS.values())  # example kinds still short of examples
-        self.want_direct = True
+    def __init__(self):
         self.path_class: dict[bytes, int] = {}
-        self.path_name: dict[bytes, str] = {}
-        self.last: tuple | None = None
 
-    def _paths(self, rest: bytes) -> tuple[list[bytes], int]:
-        """Touched paths (raw) and the TOUCH_* flags they earn, with per-path results cached."""
-        raw = [p for p in rest.lstrip(b"\n").split(b"\0") if p]
-        cls = self.path_class
-        bits = 0
-        for p in raw:
-            c = cls.get(p)
-            if c is None:
-                c = cls[p] = _path_flags(P_decode(p))
-            bits |= c
-        return raw, bits
-
-    def add(self, rec: bytes) -> None:
+    def parse(self, rec: bytes) -> tuple[str, tuple, bytes] | None:
         fields = rec.split(b"\0", 10)
         if len(fields) < 10:
-            return  # not a commit record: ignore rather than guess
+            return None
         sha, parents_s, name, email, at, tz, ct, subject_b, trailers_b, body_b = fields[:10]
-        raw_paths, touch = self._paths(fields[10]) if len(fields) > 10 and fields[10] else ([], 0)
+        paths = b""
+        touch = 0
+        if len(fields) > 10 and fields[10]:
+            raw = [p for p in fields[10].lstrip(b"\n").split(b"\0") if p]
+            if raw:
+                paths = b"\0".join(raw)
+                cls = self.path_class
+                for p in raw:
+                    c = cls.get(p)
+                    if c is None:
+                        c = cls[p] = _path_flags(P_decode(p))
+                    touch |= c
         sha = sha.decode("ascii", "replace")
         parents = tuple(parents_s.decode("ascii", "replace").split())
         subject = subject_b.decode("utf-8", "replace")
@@ -318,24 +657,98 @@ class _Folder:
             t = 0
         trailers = _parse_trailers(trailers_b.decode("utf-8", "replace")) if trailers_b else ()
         body_head = body_b[:BODY_SCAN]
-        flags = _classify(sha, parents, subject, body_head, trailers, self.mainline) | (
-            0 if len(parents) > 1 else touch)
+        merge = len(parents) > 1
+        flags = _classify(subject, body_head, trailers, merge) | (0 if merge else touch)
+        if flags & TICKET and (_ISSUE.search(subject) or _B_TICKET.search(body_head)):
+            flags |= _ISSUE_REF
+        return sha, (parents, name, email, t, _tz_minutes(tz.decode("ascii", "replace")), _int(ct, t), subject,
+                     trailers, paths, flags), body_b[:MAX_BODY]
 
+
+# -- folding ---------------------------------------------------------------------------
+
+
+class _Folder:
+    """Folds per-commit records into a History, newest first."""
+
+    def __init__(self, tree_paths: set[str], mainline: set[str], window: int, progress):
+        self.h = History(available=True, window=window)
+        self.tree_paths = tree_paths
+        self.mainline = mainline
+        self.progress = progress
+        self.body_of = None                               # sha -> body, when add() is given none
+        self.examples: dict[str, list[Commit]] = {k: [] for k in _EXAMPLE_FLAGS}
+        self.wanted = sum(_EXAMPLE_FLAGS.values())  # example kinds still short of examples
+        self.want_direct = True
+        self.author_ids: dict[bytes, int] = {}      # normalized email (or name) -> author id
+        self.author_raw: dict[bytes, int] = {}      # the raw email (or name) -> author id
+        self.counts: list[int] = []
+        self.firsts: list[int] = []
+        self.lasts: list[int] = []
+        self.names: list[set[str]] = []
+        self.decoded: dict[bytes, str] = {}
+        self.owners: dict[bytes, Counter | None] = {}  # raw path -> its ownership counter, None if not in tree
+        self.path_name: dict[bytes, str] = {}
+        self.last: tuple | None = None
+        self.last_commit: Commit | None = None
+        self.parser = _Parser()
+
+    def _decode(self, raw: bytes) -> str:
+        s = self.decoded.get(raw)
+        if s is None:
+            s = self.decoded[raw] = raw.decode("utf-8", "replace")
+        return s
+
+    def _owner(self, raw: bytes) -> Counter | None:
+        s = self.path_name.get(raw)
+        if s is None:
+            s = self.path_name[raw] = P_decode(raw)
+        if s not in self.tree_paths:
+            c = None
+        else:
+            own = self.h.ownership.by_path
+            c = own.get(s)
+            if c is None:
+                c = own[s] = Counter()
+        self.owners[raw] = c
+        return c
+
+    def add(self, raw: bytes) -> None:
+        """Parse one raw ``git log`` record and fold it (for callers that build records by hand)."""
+        parsed = self.parser.parse(raw)
+        if parsed is not None:
+            self.fold(*parsed)
+
+    def fold(self, sha: str, rec: tuple, body: bytes | None) -> None:
+        """Fold one per-commit record; ``body`` None means ask ``body_of`` if it is needed."""
+        parents, name, email, t, tz, ct, subject, trailers, paths, flags = rec
+        flags &= ~_PRIVATE
+        if sha in self.mainline:
+            flags |= MAINLINE
         h = self.h
-        key = (email or name).strip().lower()
-        aid = self.author_ids.get(key)
+
+        key_raw = email or name
+        aid = self.author_raw.get(key_raw)
         if aid is None:
-            aid = self.author_ids[key] = len(h.authors)
-            h.authors.append(AuthorStats(name=name.decode("utf-8", "replace"),
-                                         email=email.decode("utf-8", "replace"), first_time=t, last_time=t))
-        a = h.authors[aid]
-        a.commits += 1
-        if len(a.names) < 20:
-            a.names.add(name.decode("utf-8", "replace"))
-        if t < a.first_time:
-            a.first_time = t
-        if t > a.last_time:
-            a.last_time = t
+            key = key_raw.strip().lower()
+            aid = self.author_ids.get(key)
+            if aid is None:
+                aid = self.author_ids[key] = len(h.authors)
+                h.authors.append(AuthorStats(name=self._decode(name), email=self._decode(email),
+                                             first_time=t, last_time=t))
+                self.counts.append(0)
+                self.firsts.append(t)
+                self.lasts.append(t)
+                self.names.append(set())
+            self.author_raw[key_raw] = aid
+        self.counts[aid] += 1
+        names = self.names[aid]
+        if len(names) < 20:
+            names.add(self._decode(name))
+        if t < self.firsts[aid]:
+            self.firsts[aid] = t
+        if t > self.lasts[aid]:
+            self.lasts[aid] = t
 
         h.times.append(t)
         h.authors_of.append(aid)
@@ -343,43 +756,43 @@ class _Folder:
         h.total += 1
 
         if flags & TICKET:
-            for m in _JIRA.finditer(subject):
-                if m.group(1) not in _NOT_TICKET_KEYS:
-                    h.ticket_keys[m.group(1)] += 1
-            if _ISSUE.search(subject) or _B_TICKET.search(body_head):
+            if "-" in subject:
+                for m in _JIRA.finditer(subject):
+                    if m.group(1) not in _NOT_TICKET_KEYS:
+                        h.ticket_keys[m.group(1)] += 1
+            if rec[R_FLAGS] & _ISSUE_REF:
                 h.issue_refs += 1
         if flags & (PR_MERGE | BRANCH_MERGE):
             branch = _merged_branch(subject)
             if branch:
                 h.branch_names[branch[:120]] += 1
 
-        if raw_paths and not flags & MERGE and self.tree_paths:
-            own = h.ownership.by_path
-            names = self.path_name
-            for p in raw_paths:
-                s = names.get(p)
-                if s is None:
-                    s = names[p] = P_decode(p)
-                if s in self.tree_paths:
-                    c = own.get(s)
-                    if c is None:
-                        c = own[s] = Counter()
+        if paths and not flags & MERGE and self.tree_paths:
+            owners = self.owners
+            for p in paths.split(b"\0"):
+                c = owners.get(p, _UNSEEN)
+                if c is _UNSEEN:
+                    c = self._owner(p)
+                if c is not None:
                     c[aid] += 1
 
         direct = bool(flags & MAINLINE and not flags & (MERGE | REVIEWED))
         in_window = len(h.recent) < h.window
         if in_window or flags & self.wanted or (direct and self.want_direct):
-            commit = Commit(sha, parents, name.decode("utf-8", "replace"), email.decode("utf-8", "replace"), t,
-                            _tz_minutes(tz.decode("ascii", "replace")), _int(ct, t), subject,
-                            body_b[:MAX_BODY].decode("utf-8", "replace"), trailers,
-                            tuple(self.path_name.get(p) or P_decode(p) for p in raw_paths[:2000]), flags)
+            if body is None:
+                body = self.body_of(sha)
+            path_name = self.path_name
+            commit = Commit(sha, parents, self._decode(name), self._decode(email), t, tz, ct, subject,
+                            body[:MAX_BODY].decode("utf-8", "replace"), trailers,
+                            tuple(path_name.get(p) or P_decode(p) for p in paths.split(b"\0")[:2000])
+                            if paths else (), flags)
             if in_window:
                 h.recent.append(commit)
             self._keep_example(commit, direct)
             self.last = None
             self.last_commit = commit
         else:
-            self.last = (sha, parents, name, email, t, tz, ct, subject, trailers, flags)
+            self.last = (sha, rec, flags)
         if self.progress is not None and h.total % 5000 == 0:
             self.progress(h.total)
 
@@ -398,13 +811,18 @@ class _Folder:
 
     def finish(self) -> History:
         h = self.h
+        for aid, a in enumerate(h.authors):
+            a.commits = self.counts[aid]
+            a.first_time = self.firsts[aid]
+            a.last_time = self.lasts[aid]
+            a.names = self.names[aid]
         if self.last is not None:
-            sha, parents, name, email, t, tz, ct, subject, trailers, flags = self.last
-            h.first = Commit(sha, parents, name.decode("utf-8", "replace"), email.decode("utf-8", "replace"), t,
-                             _tz_minutes(tz.decode("ascii", "replace")), _int(ct, t), subject, "", trailers, (),
-                             flags)
+            sha, rec, flags = self.last
+            parents, name, email, t, tz, ct, subject, trailers = rec[:R_PATHS]
+            h.first = Commit(sha, parents, self._decode(name), self._decode(email), t, tz, ct, subject, "",
+                             trailers, (), flags)
         else:
-            h.first = getattr(self, "last_commit", None)
+            h.first = self.last_commit
         h.examples = {k: v for k, v in self.examples.items() if v}
         return h
 
@@ -463,15 +881,17 @@ def _merged_branch(subject: str) -> str | None:
 
 
 def _has_ticket(subject: str, body: bytes) -> bool:
-    # The "(#N)" of a squash merge and the "#N" of "Merge pull request #N" name the
-    # pull request, not a ticket.
-    subject = _SQUASH.sub("", subject)
-    if subject.startswith("Merge pull request #"):
-        subject = _PR_MERGE.sub("", subject)
-    if any(m.group(1) not in _NOT_TICKET_KEYS for m in _JIRA.finditer(subject)):
-        return True
-    if _ISSUE.search(subject) or _CLOSING.search(subject):
-        return True
+    # Every subject pattern needs a "#" or a "-" (ticket keys, GH-N, #N, "Fixes #N").
+    if "#" in subject or "-" in subject:
+        # The "(#N)" of a squash merge and the "#N" of "Merge pull request #N" name the
+        # pull request, not a ticket.
+        subject = _SQUASH.sub("", subject)
+        if subject.startswith("Merge pull request #"):
+            subject = _PR_MERGE.sub("", subject)
+        if any(m.group(1) not in _NOT_TICKET_KEYS for m in _JIRA.finditer(subject)):
+            return True
+        if _ISSUE.search(subject) or _CLOSING.search(subject):
+            return True
     if b"#" not in body and b"-" not in body:
         return False
     for m in _B_TICKET.finditer(body):
@@ -481,13 +901,9 @@ def _has_ticket(subject: str, body: bytes) -> bool:
     return False
 
 
-def _classify(sha: str, parents: tuple[str, ...], subject: str, body: bytes,
-              trailers: tuple[tuple[str, str], ...], mainline: set[str]) -> int:
-    f = 0
-    if len(parents) > 1:
-        f |= MERGE
-    if sha in mainline:
-        f |= MAINLINE
+def _classify(subject: str, body: bytes, trailers: tuple[tuple[str, str], ...], merge: bool) -> int:
+    """The flags one commit earns by itself (everything but MAINLINE and the TOUCH_* bits)."""
+    f = MERGE if merge else 0
     if subject.startswith(("Merge", "Merged")) and _PR_MERGE.match(subject):
         f |= PR_MERGE
     elif subject.endswith(")") and _SQUASH.search(subject):
@@ -504,18 +920,23 @@ def _classify(sha: str, parents: tuple[str, ...], subject: str, body: bytes,
             f |= REVIEW_TRAILER
         if "co-authored-by" in keys:
             f |= COAUTHORED
-    if _REVERT.match(subject):
+    # Cheap necessary conditions first: for an ASCII subject, re.I matching is matching the
+    # lower-cased text, so a pattern whose literal words are absent cannot match.
+    # Other subjects go straight to the patterns.
+    low = subject.lower() if subject.isascii() else None
+    has_fix = low is None or "fix" in low
+    if (low is None or low.startswith("revert")) and _REVERT.match(subject):
         f |= REVERT
-    if _HOTFIX.search(subject):
+    if (has_fix or "urgent" in low or "emergency" in low) and _HOTFIX.search(subject):
         f |= HOTFIX
-    if _CONVENTIONAL.match(subject):
+    if ": " in subject and _CONVENTIONAL.match(subject):
         f |= CONVENTIONAL
-    if not f & MERGE:
+    if not merge:
         if _FEAT.match(subject):
             f |= FEAT
-        elif _FIX.search(subject):
+        elif (has_fix or low.startswith(("patch", "resolve", "correct"))) and _FIX.search(subject):
             f |= FIX
-    if _CI_FIX.search(subject):
+    if has_fix and _CI_FIX.search(subject):
         f |= CI_FIX
     if _WIP.match(subject.strip()):
         f |= WIP

@@ -21,10 +21,19 @@ def _history(facts: Facts):
         raise FactUnavailable("the repository has no commits")
     tree = facts.get("tree")
     mailmap = f"{rev}:.mailmap" if tree.exists(".mailmap") else None
+    cache = forbidden = origin = None
+    if getattr(opts, "use_cache", False):
+        from auditor.facts.history_cache import CacheConfig
+
+        cache = CacheConfig(directory=opts.cache_dir, max_bytes=max(0, opts.cache_max_mb) * 1024 * 1024)
+        source = facts.get("_source") if "_source" in facts else None
+        forbidden = [p for p in (source.git_dir, source.work_tree) if p] if source else []
+        origin = facts.get("_origin") if "_origin" in facts else None
     history = read_history(
         git, rev, tree_paths=tree.paths, window=opts.window, size_window=opts.size_window,
         max_commits=opts.max_commits, since=opts.since, is_shallow=opts.is_shallow,
-        mailmap_blob=mailmap, progress=opts.progress,
+        mailmap_blob=mailmap, progress=opts.progress, cache=cache, identity=origin,
+        mailmap_oid=tree.entry(".mailmap").oid if mailmap else None, forbidden=forbidden or (),
     )
     if history.total == 0:
         raise FactUnavailable("the revision has no history to read")

@@ -27,7 +27,7 @@ GITHUB_SUMMARY_LIMIT = 1024 * 1024
 DEFAULT_LIMIT = 900_000
 
 # A section starts at a "## " heading, with the HTML anchor the template puts just before it.
-_SECTION = re.compile(r'\n(?=(?:<a id="[^"\n]*"></a>\n)?## )')
+_SECTION = re.compile(r'(?<!</a>)\n(?=(?:<a id="[^"\n]*"></a>\n)?## )')
 _SUMMARY = re.compile(r"^## Summary\b")
 
 
