@@ -78,7 +78,7 @@ def _when(value: Any, where: str) -> tuple[int, str]:
         except ValueError:
             raise SpecError(f"{where}: date {value!r} is not ISO 8601") from None
     if d.tzinfo is None:
-        d = d.replace(tzinfo=dt.timezone.utc)
+        d = d.replace(tzinfo=dt.UTC)
     off = int(d.utcoffset().total_seconds() // 60)
     sign = "+" if off >= 0 else "-"
     return int(d.timestamp()), f"{sign}{abs(off) // 60:02d}{abs(off) % 60:02d}"
@@ -143,7 +143,7 @@ def _expand(spec: dict[str, Any]) -> list[dict[str, Any]]:
         t = start
         for k in range(1, n + 1):
             if skip_weekends:
-                while dt.datetime.fromtimestamp(t, dt.timezone.utc).weekday() >= 5:
+                while dt.datetime.fromtimestamp(t, dt.UTC).weekday() >= 5:
                     t += 86400
             files = {str(p).replace("{n}", str(k)): v for p, v in (item.get("files") or {}).items()}
             sign = 1 if tz[0] == "+" else -1

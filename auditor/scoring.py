@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from auditor.areas import AREAS, Area
-from auditor.model import Aspect, AreaScore, Finding, Maturity, Outcome, Signal, Status
+from auditor.model import AreaScore, Aspect, Finding, Maturity, Outcome, Signal, Status
 
 BANDS: dict[Status, tuple[float, float]] = {
     Status.MISSING: (0.0, 1.0),

@@ -35,7 +35,7 @@ DEFAULT_AS_OF = "2025-10-18"
 def _iso_ts(value: str) -> tuple[int, str]:
     d = dt.datetime.fromisoformat(value)
     if d.tzinfo is None:
-        d = d.replace(tzinfo=dt.timezone.utc)
+        d = d.replace(tzinfo=dt.UTC)
     off = int(d.utcoffset().total_seconds() // 60)
     return int(d.timestamp()), f"{'+' if off >= 0 else '-'}{abs(off) // 60:02d}{abs(off) % 60:02d}"
 

@@ -240,7 +240,7 @@ def test_not_a_repository_and_missing_path(tmp_path):
 def test_output_injection_into_terminal_and_actions_log(tmp_path):
     spec = {"authors": {"x": {"name": "Eve \x1b]8;;https://evil\x07link\x1b]8;;\x07", "email": "e@x"}},
             "commits": [{"author": "x", "message": "feat: \x1b[31mred\x1b[0m ::set-output name=x::y",
-                         "date": "2025-01-0%dT10:00:00+00:00" % (i + 1), "files": {f"f{i}.py": "x\n"}}
+                         "date": f"2025-01-0{i + 1}T10:00:00+00:00", "files": {f"f{i}.py": "x\n"}}
                         for i in range(6)]}
     repo = build(spec, tmp_path / "repo")
     from auditor.render.terminal import render_terminal

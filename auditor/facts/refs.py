@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ class Tag:
 
     @property
     def date(self) -> str:
-        return datetime.fromtimestamp(self.time, tz=timezone.utc).date().isoformat()
+        return datetime.fromtimestamp(self.time, tz=UTC).date().isoformat()
 
     @property
     def prerelease(self) -> bool:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.model import AreaScore, AuditResult, Effort, Evidence, Finding, Outcome, Signal, Status
+from auditor.model import AreaScore, AuditResult, Effort, Evidence, Outcome, Signal, Status
 from auditor.rule import load_rules
 
 STARS = "⭐"
