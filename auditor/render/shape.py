@@ -207,6 +207,40 @@ def _section(number: int, a: AreaScore, docs: dict[str, dict[str, str]], area_we
     return s
 
 
+# Efficiency for the current team: how well the work it does today gets delivered.
+EFFICIENCY_AREAS = ("testing", "cicd", "velocity", "docs")
+# Scalability for growth: the shared, written and enforced process a larger team needs.
+SCALABILITY_AREAS = ("review", "dod", "dor", "workflow", "board", "collaboration", "monitoring", "sprints")
+QUALITY_BASE = ("testing", "docs", "cicd")
+
+
+def _delivery_score(a: AreaScore) -> float:
+    # For efficiency what counts is how the practice is carried out, not whether it is written down.
+    return a.aspect_scores.get("implementation", a.score)
+
+
+def star_ratings(judged: list[AreaScore], team: str) -> tuple[int, int]:
+    """(efficiency, scalability) out of five, from the area scores.
+
+    Efficiency averages the delivery areas (implementation side); a larger team's efficiency
+    also depends on its shared process. Scalability averages the team-process areas and the
+    quality base (tests, docs, CI) a growing team inherits, starting from one star.
+    """
+    def mean(ids, score=lambda a: a.score):
+        vals = [score(a) for a in judged if a.area in ids]
+        return sum(vals) / len(vals) if vals else 0.0
+
+    efficiency = mean(EFFICIENCY_AREAS, _delivery_score)
+    if team not in ("solo", "small"):
+        efficiency = (efficiency + mean(SCALABILITY_AREAS)) / 2
+    scalability = 1 + 0.9 * mean(SCALABILITY_AREAS + QUALITY_BASE)
+    return _clamp_stars(efficiency), _clamp_stars(scalability)
+
+
+def _clamp_stars(x: float) -> int:
+    return max(1, min(5, round(x)))
+
+
 def _stars(n: int) -> str:
     n = max(1, min(5, n))
     return STARS * n + f" ({n}/5)"
@@ -235,22 +269,14 @@ def shape(result: AuditResult, *, timings: bool = False) -> dict[str, Any]:
     hist = ctx.get("history") or {}
     project = ctx.get("project") or {}
 
-    # Efficiency for the current team: delivery habits; scalability: written, enforced practice.
-    eff_ids = ("testing", "cicd", "velocity", "docs", "release")
-    scale_ids = ("review", "dod", "dor", "workflow", "board", "collaboration", "monitoring", "sprints")
-    def mean(ids):
-        vals = [a.score for a in judged if a.area in ids]
-        return sum(vals) / len(vals) if vals else 0.0
-    efficiency = round(mean(eff_ids)) if team in ("solo", "small") else round(mean(eff_ids + scale_ids))
-    scalability = round(mean(scale_ids))
-
+    efficiency, scalability = star_ratings(judged, team)
     summary = {
         "state": _state_sentence(ctx, result),
         "key_finding": _key_finding(strong, weak),
-        "efficiency": _stars(efficiency + (1 if team == "solo" and efficiency < 5 else 0)),
-        "efficiency_reasons": [(a.title, status_line(a), verdict(a)) for a in judged if a.area in eff_ids],
+        "efficiency": _stars(efficiency),
+        "efficiency_reasons": [(a.title, status_line(a), verdict(a)) for a in judged if a.area in EFFICIENCY_AREAS],
         "scalability": _stars(scalability),
-        "scalability_reasons": [(a.title, status_line(a), verdict(a)) for a in judged if a.area in scale_ids],
+        "scalability_reasons": [(a.title, status_line(a), verdict(a)) for a in judged if a.area in SCALABILITY_AREAS],
         "critical_gaps": [dict(zip(("title", "why", "why_is_doc"),
                                    (a.title, *_gap_reason(next(s for s in sections if s.id == a.area), a))))
                           for a in weak[:5]],
@@ -279,6 +305,7 @@ def shape(result: AuditResult, *, timings: bool = False) -> dict[str, Any]:
         "status_line": status_line,
         "verdicts": {a.area: verdict(a) for a in result.areas},
         "comparison": result.comparison,
+        "next_review": (result.as_of + __import__("datetime").timedelta(weeks=4)).isoformat(),
         "framework": framework(list(result.areas), team),
         "workflow_mermaid": mermaid_workflow(list(result.areas)),
         "workflow_steps": workflow_steps(list(result.areas)),
