@@ -66,8 +66,10 @@ def main() -> None:
 
 @main.command("audit", epilog=EXIT_CODES_HELP)
 @click.argument("path", required=False)
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "html", "terminal"]), default=None,
-              help="Output format (default: a summary on a terminal, Markdown when piped or with --output).")
+@click.option("--format", "fmt",
+              type=click.Choice(["markdown", "json", "html", "terminal", "sarif", "codequality"]), default=None,
+              help="Output format (default: a summary on a terminal, Markdown when piped or with --output). "
+                   "sarif: SARIF 2.1.0 for code scanning; codequality: GitLab Code Quality JSON.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Audit date (default: today, UTC).")
 @click.option("--rev", default="HEAD", show_default=True, help="Revision to audit.")
@@ -169,6 +171,12 @@ def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, time_budget, se
     elif fmt == "html":
         from auditor.render.html import render_html
         text = render_html(result, timings=timings)
+    elif fmt == "sarif":
+        from auditor.render.sarif import render_sarif
+        text = render_sarif(result)
+    elif fmt == "codequality":
+        from auditor.render.codequality import render_codequality
+        text = render_codequality(result)
     elif fmt == "terminal":
         from auditor.render.terminal import render_terminal
         text = render_terminal(result, colour=_colour_wanted(output))
