@@ -90,8 +90,15 @@ def main() -> None:
 @click.option("--timings", is_flag=True, help="Include time taken in the output (makes it non-reproducible).")
 @click.option("--demo", is_flag=True, help="Audit the bundled demo repository.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
+@click.option("--config", "config_file", metavar="FILE",
+              help="Read configuration from FILE instead of discovering .auditor.toml, auditor.toml or "
+                   "pyproject.toml [tool.auditor] from PATH upwards.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file (the audited repository's included).")
+@click.option("--allow-repo-packs", is_flag=True,
+              help="Load local rule packs that the audited repository's own configuration declares. "
+                   "They are code and run; without this flag they are reported and not loaded.")
 def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, time_budget, select, ignore, fail_under, min_area, baseline,
-              fail_on_regression, exit_zero, timings, demo, quiet):
+              fail_on_regression, exit_zero, timings, demo, quiet, config_file, isolated, allow_repo_packs):
     """Audit the repository at PATH (default: the current directory, or the bundled demo
     outside a repository). PATH may also be a git URL; it is cloned bare into a
     temporary directory and removed afterwards."""
@@ -122,6 +129,8 @@ def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, time_budget, se
             _fail(EXIT_USAGE, f"--min-area expects AREA=SCORE with AREA one of {', '.join(AREA_IDS)}; got {item!r}")
     if fail_on_regression and not baseline:
         _fail(EXIT_USAGE, "--fail-on-regression needs --baseline PREVIOUS.json")
+    if config_file and isolated:
+        _fail(EXIT_USAGE, "--config and --isolated exclude each other")
     previous = None
     if baseline:
         try:
@@ -145,8 +154,24 @@ def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, time_budget, se
         target = "."
     if not is_url(str(target)) and str(target).startswith("-"):
         _fail(EXIT_USAGE, f"invalid PATH {target!r}")
+    from auditor.config import ConfigError, Overrides, prepare, resolve_config
+
     try:
-        result = audit(target, as_of=when, options=options)
+        try:
+            # The bundled demo is not the user's project: no configuration applies unless named.
+            config = resolve_config(target, config_file=config_file,
+                                    isolated=isolated or (demo_dir is not None and not config_file))
+            prepared = prepare(config, options, Overrides(select=select, ignore=ignore, fail_under=fail_under,
+                                                          min_area=minimums),
+                               as_of=when.date, allow_repo_packs=allow_repo_packs)
+        except ConfigError as exc:
+            _fail(EXIT_USAGE, str(exc))
+        if not quiet:
+            _config_notes(prepared.report)
+        import dataclasses
+        result = audit(target, as_of=when,
+                       options=dataclasses.replace(prepared.options, configuration=prepared.report.to_dict()),
+                       rules=prepared.rules, load_problems=prepared.load_problems)
     except GitError as exc:
         code = EXIT_NOT_A_REPO if exc.kind in (GitError.NOT_A_REPOSITORY, GitError.UNSAFE_OWNERSHIP,
                                                GitError.UNSUPPORTED, GitError.GIT_MISSING) else \
@@ -161,8 +186,8 @@ def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, time_budget, se
     if previous is not None:
         import dataclasses
         result = dataclasses.replace(result, comparison=compare(result, previous))
-    gate = apply_gates(result, fail_under=fail_under, area_minimums=minimums, comparison=result.comparison,
-                       fail_on_regression=fail_on_regression)
+    gate = apply_gates(result, fail_under=prepared.gates.fail_under, area_minimums=prepared.gates.min_area,
+                       comparison=result.comparison, fail_on_regression=fail_on_regression)
     if fmt is None:
         fmt = "terminal" if output is None and sys.stdout.isatty() else "markdown"
     if fmt == "json":
@@ -194,6 +219,22 @@ def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, time_budget, se
         click.echo(f"auditor: gate {'failed (ignored: --exit-zero)' if exit_zero else 'failed'}: {reason}", err=True)
     if gate.failed and not exit_zero:
         sys.exit(EXIT_GATE)
+
+
+def _config_notes(report) -> None:
+    """What a reader of stderr must know about the configuration: whose it is, and what it did not honour."""
+    from auditor.render.escape import terminal
+
+    if report.inside_repository:
+        click.echo(f"auditor: note: using {terminal(report.source, 200)} from inside the audited repository "
+                   "(its own settings; --isolated ignores them)", err=True)
+    for w in report.expired_waivers:
+        click.echo(f"auditor: warning: the waiver for {w['rule']} expired on {w['expires']}; it is not honoured",
+                   err=True)
+    for p in report.packs:
+        if p["status"] != "loaded":
+            click.echo(f"auditor: warning: rule pack {terminal(p['path'], 200)} not loaded: "
+                       f"{terminal(p['reason'], 300)}", err=True)
 
 
 def _colour_wanted(output) -> bool:
@@ -254,6 +295,21 @@ def _build_demo(dest: Path) -> Path:
     from auditor.fixture import build, scenario_path
 
     return build(scenario_path("seed003"), dest / "sms-food-delivery")
+
+
+@main.command("init")
+@click.argument("path", required=False, default=".")
+@click.option("--force", is_flag=True, help="Overwrite an existing .auditor.toml.")
+def init_cmd(path: str, force: bool) -> None:
+    """Write a commented starter .auditor.toml for the repository at PATH (default: here)."""
+    from auditor.init import InitError, write_starter
+
+    try:
+        written = write_starter(path, force=force)
+    except InitError as exc:
+        _fail(EXIT_USAGE, str(exc))
+    click.echo(f"auditor: wrote {written}; every line is commented — uncomment what you mean "
+               "(rule IDs: `auditor rules list`).", err=True)
 
 
 @main.group("rules")

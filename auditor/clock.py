@@ -21,7 +21,7 @@ class AsOf:
     @property
     def ts(self) -> int:
         """End of the audit day (UTC), as epoch seconds."""
-        end = dt.datetime.combine(self.date, dt.time(23, 59, 59), tzinfo=dt.timezone.utc)
+        end = dt.datetime.combine(self.date, dt.time(23, 59, 59), tzinfo=dt.UTC)
         return int(end.timestamp())
 
     def days_ago(self, days: int) -> int:
@@ -32,7 +32,7 @@ class AsOf:
 
 
 def today() -> AsOf:
-    return AsOf(dt.datetime.now(dt.timezone.utc).date())
+    return AsOf(dt.datetime.now(dt.UTC).date())
 
 
 def parse(value: str) -> AsOf:

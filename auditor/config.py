@@ -104,6 +104,7 @@ WAIVER_KEYS = ("rule", "reason", "owner", "expires")
 _SELECTOR = re.compile(r"^[A-Z]{1,8}[0-9]{0,3}$")
 _RULE_ID = re.compile(r"^[A-Z]{2,8}[0-9]{3}$")
 _TRACKER_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,19}$")
+_TOOL_AUDITOR = re.compile(rb"""tool\s*\.\s*["']?auditor\b""")  # [tool.auditor], [tool.auditor.weights], ...
 _SHORT_TEXT = 100
 _LONG_TEXT = 500
 
@@ -241,7 +242,7 @@ def _pyproject_has_section(path: Path) -> bool:
         raw = _read_bounded(path, follow_links=True)
     except OSError:
         return False
-    if b"auditor" not in raw:
+    if not _TOOL_AUDITOR.search(raw):
         return False
     try:
         data = tomllib.loads(raw.decode("utf-8", "replace"))
@@ -349,8 +350,8 @@ def read_config(path: str | Path, *, repository_root: Path | None = None, explic
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        m = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", message)
-        where = f"line {m.group(1)}, column {m.group(2)}" if m else "(file)"
+        m = re.search(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$", message)
+        where = (f"line {m.group(1)}, column {m.group(2)}" if m.group(1) else "end of file") if m else "(file)"
         problem = message[: m.start()] if m else message
         raise ConfigError(base.display, where, "valid TOML", f"unparseable TOML: {problem}") from None
     if base.prefix:

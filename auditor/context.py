@@ -42,6 +42,14 @@ def build_context(facts: Facts, areas) -> dict[str, Any]:
                           "declared": project.declared, "ecosystems": list(project.ecosystems),
                           "source_files": project.source_files, "test_files": project.test_files,
                           "evidence": [e.to_dict() for e in project.evidence]}
+        if _get(facts, "declared"):
+            # The team declared facts about itself: keep what the repository shows beside them.
+            from auditor.facts.project import classify_project
+
+            observed = classify_project(tree, _get(facts, "manifests"), _get(facts, "ci"))
+            ctx["project"]["observed_kind"] = observed.kind
+            ctx["project"]["observed_label"] = observed.label
+            ctx["project"]["observed_deployed"] = observed.deployed
     if history is not None:
         since = as_of.days_ago(ACTIVE_DAYS)
         active_ids = {history.authors_of[i] for i in history.indices(since=since, until=as_of.ts)}

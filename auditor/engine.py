@@ -42,6 +42,7 @@ class AuditOptions:
     weights: dict[str, float] = field(default_factory=dict)
     declared: dict[str, Any] = field(default_factory=dict)
     waivers: dict[str, str] = field(default_factory=dict)   # rule ID -> reason
+    configuration: dict[str, Any] | None = None          # auditor.config.ConfigReport.to_dict(), for the report
     progress: Callable[[int], None] | None = None      # called with the number of commits read so far
     on_phase: Callable[[str], None] | None = None      # called when the audit enters a new phase
     is_shallow: bool = False
@@ -141,8 +142,12 @@ def evaluate(rule_classes: Sequence[type[Rule]], facts: Facts, options: AuditOpt
 
 
 def audit(target: str | Path = ".", *, as_of: AsOf, options: AuditOptions | None = None,
-          rules: Sequence[type[Rule]] | None = None) -> AuditResult:
-    """Audit the repository at ``target`` (a path or a git URL) as of ``as_of``."""
+          rules: Sequence[type[Rule]] | None = None, load_problems: Sequence[LoadProblem] = ()) -> AuditResult:
+    """Audit the repository at ``target`` (a path or a git URL) as of ``as_of``.
+
+    ``rules`` defaults to every installed rule; a caller that loads more (local
+    packs, see :func:`auditor.config.prepare`) passes them with the problems it met.
+    """
     options = options or AuditOptions()
     started = time.perf_counter()
     ws = Workspace.create()
@@ -175,6 +180,7 @@ def audit(target: str | Path = ".", *, as_of: AsOf, options: AuditOptions | None
             rules, problems = load_rules()
         else:
             problems = []
+        problems = [*problems, *load_problems]
         deadline = time.monotonic() + options.time_budget if options.time_budget else None
         findings = evaluate(rules, facts, options, deadline)
         areas, overall, maturity = score_areas(findings, AREAS, options.weights)
@@ -187,6 +193,7 @@ def audit(target: str | Path = ".", *, as_of: AsOf, options: AuditOptions | None
             "rules_errored": sorted((f.rule_id, f.message) for f in findings if f.outcome is Outcome.ERROR),
             "rule_packs": sorted({c.pack for c in rules}),
             "load_problems": [(p.pack, p.message) for p in problems],
+            **({"configuration": options.configuration} if options.configuration is not None else {}),
             "facts_unavailable": sorted(facts.unavailable.items()),
             "unread_files": sorted(tree.unread.items())[:50],
             "limits": _limits(options),
@@ -195,7 +202,8 @@ def audit(target: str | Path = ".", *, as_of: AsOf, options: AuditOptions | None
         }
         return AuditResult(repository=repo, as_of=as_of.date, areas=tuple(areas), maturity=maturity,
                            overall=overall, tool_version=__version__,
-                           rules_run=tuple(f.rule_id for f in findings), context=context, method=method)
+                           rules_run=tuple(f.rule_id for f in findings), context=context, method=method,
+                           rule_classes=tuple(rules))
     finally:
         if tree is not None:
             tree.close()

@@ -209,6 +209,8 @@ class AuditResult:
     context: dict[str, Any]            # project kind, team size, scripts... shaped for the report
     method: dict[str, Any]             # revision, rules skipped, time taken, limits applied
     comparison: Any = None             # auditor.baseline.Comparison when --baseline was given
+    # The rule classes that ran, so renderers quote the docs of local packs too (not serialized).
+    rule_classes: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     def area(self, area_id: str) -> AreaScore:
         return next(a for a in self.areas if a.area == area_id)

@@ -572,3 +572,39 @@ def test_write_starter_outside_a_repository_still_writes_a_starter(tmp_path):
     written = write_starter(tmp_path)
     text = written.read_text(encoding="utf-8")
     assert "not detected" in text and tomllib.loads(text) == {}
+
+
+def test_a_broken_pyproject_that_does_not_configure_auditor_is_passed_over(tmp_path):
+    outer = _write(tmp_path / "auditor.toml", "")
+    _write(tmp_path / "repo" / "pyproject.toml", "[project\nname = 'x'\ndependencies = ['auditor']\n")
+    assert find_config(tmp_path / "repo") == outer
+    _write(tmp_path / "repo" / "pyproject.toml", "[tool.auditor]\nselect = ['REV'\n")
+    with pytest.raises(ConfigError, match=r"^pyproject\.toml: end of file: unparseable TOML: Unclosed array"):
+        resolve_config(tmp_path / "repo", cwd=tmp_path / "repo")
+
+
+# -- what the report shows -------------------------------------------------------------------------
+
+
+def test_configuration_view_pairs_declared_with_observed(seed):
+    from auditor.render.config_view import configuration_view
+
+    text = ("[context]\nkind = 'library'\nteam_size = 3\ndeployed = false\n[weights]\nreview = 2\n"
+            "[[waivers]]\nrule = 'REV001'\nreason = 'solo'\nexpires = 2025-01-01\n")
+    prepared, result = _configured(seed, text)
+    context = dict(result.context)
+    # What the repository shows beside a declared kind (the lead adds these keys in auditor/context.py).
+    context["project"] = {**context["project"], "observed_label": "deployed service or web application",
+                          "observed_deployed": True}
+    view = configuration_view(prepared.report.to_dict(), context)
+    assert view["source"] == ".auditor.toml" and view["inside_repository"] is True
+    assert view["declared"] == [
+        {"key": "kind", "label": "Project kind", "value": "library",
+         "observed": "deployed service or web application"},
+        {"key": "team_size", "label": "Team size", "value": "3", "observed": "1 active author in the last 90 days"},
+        {"key": "deployed", "label": "Deployed", "value": "no", "observed": "yes"},
+    ]
+    assert view["settings"] == ["area weights: review=2"]
+    assert view["waivers"] == [{"rule": "REV001", "reason": "solo", "owner": "", "expires": "2025-01-01",
+                                "status": "expired"}]
+    assert configuration_view(None, context) is None

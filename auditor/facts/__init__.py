@@ -24,6 +24,10 @@ def provider(name: str) -> Callable[[Callable[[Facts], Any]], Callable[[Facts], 
     """Register a function that computes the fact ``name`` from other facts."""
 
     def register(fn: Callable[[Facts], Any]) -> Callable[[Facts], Any]:
+        existing = PROVIDERS.get(name)
+        if existing is not None and existing.__module__ != fn.__module__:
+            # A rule pack must not silently replace a fact every other rule relies on.
+            raise ValueError(f"fact {name!r} is already provided by {existing.__module__}; choose another name")
         PROVIDERS[name] = fn
         return fn
 

@@ -226,7 +226,7 @@ R_PARENTS, R_NAME, R_EMAIL, R_TIME, R_TZ, R_CTIME, R_SUBJECT, R_TRAILERS, R_PATH
 #   subject: str; trailers: tuple[tuple[str, str], ...]; paths: bytes (NUL-separated, raw);
 #   flags: int — the bits above except MAINLINE, plus the private bits below.
 _ISSUE_REF = 1 << 40       # private: the subject or body cites "#N"/GH-N (History.issue_refs)
-_PRIVATE = _ISSUE_REF
+_PUBLIC = (1 << 40) - 1
 
 _UNSEEN = object()
 
@@ -337,26 +337,24 @@ def _read_from_git(plan: _Plan, collect: _Collector | None = None) -> History:
 
 def _fold_stream(chunks: Iterable[bytes], sep: bytes, parser: _Parser, folder: _Folder | None,
                  collect: _Collector | None) -> None:
+    """Split git's output into records, parse them and fold them a chunk at a time."""
+    parse = parser.parse
     pending = b""
     for chunk in chunks:
         pending += chunk
         parts = pending.split(sep)
         pending = parts.pop()
-        for rec in parts:
-            if rec:
-                _take(parser.parse(rec), folder, collect)
+        _take([p for p in map(parse, filter(None, parts)) if p is not None], folder, collect)
     if pending:
-        _take(parser.parse(pending), folder, collect)
+        _take([p for p in (parse(pending),) if p is not None], folder, collect)
 
 
-def _take(parsed, folder: _Folder | None, collect: _Collector | None) -> None:
-    if parsed is None:
-        return  # not a commit record: ignore rather than guess
-    sha, rec, body = parsed
+def _take(parsed: list, folder: _Folder | None, collect: _Collector | None) -> None:
     if folder is not None:
-        folder.fold(sha, rec, body)
+        folder.fold_many(parsed)
     if collect is not None:
-        collect.add(sha, rec, body)
+        for sha, rec, body in parsed:
+            collect.add(sha, rec, body)
 
 
 def _first_parent(git: Git, rev: str, limits: list[str]) -> set[str]:
@@ -488,8 +486,7 @@ def _read_with_cache(plan: _Plan, config: CacheConfig, *, identity: str, mailmap
             folder = plan.folder(mainline)
             folder.body_of = body_of
             try:
-                for sha in walk:
-                    folder.fold(sha, records[sha], None)
+                folder.fold_many(zip(walk, map(records.__getitem__, walk), itertools.repeat(None)))
                 history = folder.finish()
             except CacheProblem:
                 raise
@@ -623,6 +620,20 @@ _B_MR = re.compile(rb"^See merge request (\S*!\d+)", re.M)
 # Ticket keys are upper case; only the closing keywords ("Fixes #12") are matched case-insensitively.
 _B_TICKET = re.compile(rb"\b([A-Z][A-Z0-9]{1,9})-\d{1,6}\b|(?:^|[\s(\[])(?:GH-|#)\d{1,6}\b")
 _B_NOT_TICKET = {k.encode() for k in _NOT_TICKET_KEYS}
+_S_HINT = re.compile(r"[-#]\d")
+_DIGITS_AS_0 = bytes(48 if 48 <= b <= 57 else b for b in range(256))
+
+
+def _may_cite(body: bytes) -> bool:
+    """Whether a body has "-" or "#" before a digit, which every ticket pattern needs.
+
+    Mapping digits to "0" and searching two literals is several times faster than a
+    regular expression over a long body.
+    """
+    if b"#" not in body and b"-" not in body:
+        return False
+    t = body.translate(_DIGITS_AS_0)
+    return b"-0" in t or b"#0" in t
 
 
 class _Parser:
@@ -659,7 +670,7 @@ class _Parser:
         body_head = body_b[:BODY_SCAN]
         merge = len(parents) > 1
         flags = _classify(subject, body_head, trailers, merge) | (0 if merge else touch)
-        if flags & TICKET and (_ISSUE.search(subject) or _B_TICKET.search(body_head)):
+        if flags & TICKET and (_ISSUE.search(subject) or _may_cite(body_head) and _B_TICKET.search(body_head)):
             flags |= _ISSUE_REF
         return sha, (parents, name, email, t, _tz_minutes(tz.decode("ascii", "replace")), _int(ct, t), subject,
                      trailers, paths, flags), body_b[:MAX_BODY]
@@ -686,6 +697,7 @@ class _Folder:
         self.firsts: list[int] = []
         self.lasts: list[int] = []
         self.names: list[set[str]] = []
+        self.names_raw: list[set[bytes]] = []       # raw names already added to ``names``
         self.decoded: dict[bytes, str] = {}
         self.owners: dict[bytes, Counter | None] = {}  # raw path -> its ownership counter, None if not in tree
         self.path_name: dict[bytes, str] = {}
@@ -721,80 +733,103 @@ class _Folder:
 
     def fold(self, sha: str, rec: tuple, body: bytes | None) -> None:
         """Fold one per-commit record; ``body`` None means ask ``body_of`` if it is needed."""
-        parents, name, email, t, tz, ct, subject, trailers, paths, flags = rec
-        flags &= ~_PRIVATE
-        if sha in self.mainline:
-            flags |= MAINLINE
+        self.fold_many(((sha, rec, body),))
+
+    def fold_many(self, items: Iterable[tuple[str, tuple, bytes | None]]) -> None:
+        """Fold ``(hash, record, body)`` triples, newest first (the hot loop: locals only)."""
         h = self.h
+        mainline, tree_paths = self.mainline, self.tree_paths
+        author_raw, counts, firsts, lasts = self.author_raw, self.counts, self.firsts, self.lasts
+        names, names_raw = self.names, self.names_raw
+        owners, owner = self.owners, self._owner
+        times_add, authors_add, flags_add = h.times.append, h.authors_of.append, h.flags.append
+        recent, window = h.recent, h.window
+        ticket_keys, branch_names = h.ticket_keys, h.branch_names
+        progress = self.progress
+        total = h.total
+        for sha, rec, body in items:
+            parents, name, email, t, tz, ct, subject, trailers, paths, flags = rec
+            issue_ref = flags & _ISSUE_REF
+            flags &= _PUBLIC
+            if sha in mainline:
+                flags |= MAINLINE
 
-        key_raw = email or name
-        aid = self.author_raw.get(key_raw)
-        if aid is None:
-            key = key_raw.strip().lower()
-            aid = self.author_ids.get(key)
+            key_raw = email or name
+            aid = author_raw.get(key_raw)
             if aid is None:
-                aid = self.author_ids[key] = len(h.authors)
-                h.authors.append(AuthorStats(name=self._decode(name), email=self._decode(email),
-                                             first_time=t, last_time=t))
-                self.counts.append(0)
-                self.firsts.append(t)
-                self.lasts.append(t)
-                self.names.append(set())
-            self.author_raw[key_raw] = aid
-        self.counts[aid] += 1
-        names = self.names[aid]
-        if len(names) < 20:
-            names.add(self._decode(name))
-        if t < self.firsts[aid]:
-            self.firsts[aid] = t
-        if t > self.lasts[aid]:
-            self.lasts[aid] = t
+                aid = self._new_author(key_raw, name, email, t)
+            counts[aid] += 1
+            if t < firsts[aid]:
+                firsts[aid] = t
+            if t > lasts[aid]:
+                lasts[aid] = t
+            seen = names_raw[aid]
+            if name not in seen:
+                seen.add(name)
+                if len(names[aid]) < 20:
+                    names[aid].add(self._decode(name))
 
-        h.times.append(t)
-        h.authors_of.append(aid)
-        h.flags.append(flags)
-        h.total += 1
+            times_add(t)
+            authors_add(aid)
+            flags_add(flags)
+            total += 1
 
-        if flags & TICKET:
-            if "-" in subject:
-                for m in _JIRA.finditer(subject):
-                    if m.group(1) not in _NOT_TICKET_KEYS:
-                        h.ticket_keys[m.group(1)] += 1
-            if rec[R_FLAGS] & _ISSUE_REF:
-                h.issue_refs += 1
-        if flags & (PR_MERGE | BRANCH_MERGE):
-            branch = _merged_branch(subject)
-            if branch:
-                h.branch_names[branch[:120]] += 1
+            if flags & TICKET:
+                if "-" in subject:
+                    for m in _JIRA.finditer(subject):
+                        if m.group(1) not in _NOT_TICKET_KEYS:
+                            ticket_keys[m.group(1)] += 1
+                if issue_ref:
+                    h.issue_refs += 1
+            if flags & (PR_MERGE | BRANCH_MERGE):
+                branch = _merged_branch(subject)
+                if branch:
+                    branch_names[branch[:120]] += 1
 
-        if paths and not flags & MERGE and self.tree_paths:
-            owners = self.owners
-            for p in paths.split(b"\0"):
-                c = owners.get(p, _UNSEEN)
-                if c is _UNSEEN:
-                    c = self._owner(p)
-                if c is not None:
-                    c[aid] += 1
+            if paths and not flags & MERGE and tree_paths:
+                for p in paths.split(b"\0"):
+                    c = owners.get(p, _UNSEEN)
+                    if c is _UNSEEN:
+                        c = owner(p)
+                    if c is not None:
+                        c[aid] += 1
 
-        direct = bool(flags & MAINLINE and not flags & (MERGE | REVIEWED))
-        in_window = len(h.recent) < h.window
-        if in_window or flags & self.wanted or (direct and self.want_direct):
-            if body is None:
-                body = self.body_of(sha)
-            path_name = self.path_name
-            commit = Commit(sha, parents, self._decode(name), self._decode(email), t, tz, ct, subject,
-                            body[:MAX_BODY].decode("utf-8", "replace"), trailers,
-                            tuple(path_name.get(p) or P_decode(p) for p in paths.split(b"\0")[:2000])
-                            if paths else (), flags)
-            if in_window:
-                h.recent.append(commit)
-            self._keep_example(commit, direct)
-            self.last = None
-            self.last_commit = commit
-        else:
-            self.last = (sha, rec, flags)
-        if self.progress is not None and h.total % 5000 == 0:
-            self.progress(h.total)
+            direct = flags & MAINLINE and not flags & (MERGE | REVIEWED)
+            in_window = len(recent) < window
+            if in_window or flags & self.wanted or (direct and self.want_direct):
+                if body is None:
+                    body = self.body_of(sha)
+                path_name = self.path_name
+                commit = Commit(sha, parents, self._decode(name), self._decode(email), t, tz, ct, subject,
+                                body[:MAX_BODY].decode("utf-8", "replace"), trailers,
+                                tuple(path_name.get(p) or P_decode(p) for p in paths.split(b"\0")[:2000])
+                                if paths else (), flags)
+                if in_window:
+                    recent.append(commit)
+                self._keep_example(commit, bool(direct))
+                self.last = None
+                self.last_commit = commit
+            else:
+                self.last = (sha, rec, flags)
+            if progress is not None and total % 5000 == 0:
+                h.total = total
+                progress(total)
+        h.total = total
+
+    def _new_author(self, key_raw: bytes, name: bytes, email: bytes, t: int) -> int:
+        key = key_raw.strip().lower()
+        aid = self.author_ids.get(key)
+        if aid is None:
+            aid = self.author_ids[key] = len(self.h.authors)
+            self.h.authors.append(AuthorStats(name=self._decode(name), email=self._decode(email),
+                                              first_time=t, last_time=t))
+            self.counts.append(0)
+            self.firsts.append(t)
+            self.lasts.append(t)
+            self.names.append(set())
+            self.names_raw.append(set())
+        self.author_raw[key_raw] = aid
+        return aid
 
     def _keep_example(self, commit: Commit, direct: bool) -> None:
         for label, bit in _EXAMPLE_FLAGS.items():
@@ -881,8 +916,9 @@ def _merged_branch(subject: str) -> str | None:
 
 
 def _has_ticket(subject: str, body: bytes) -> bool:
-    # Every subject pattern needs a "#" or a "-" (ticket keys, GH-N, #N, "Fixes #N").
-    if "#" in subject or "-" in subject:
+    # Every ticket pattern needs "-" or "#" before a digit (KEY-12, GH-12, #12, "Fixes #12"):
+    # a cheap scan for that rules most messages out before the real patterns run.
+    if _S_HINT.search(subject):
         # The "(#N)" of a squash merge and the "#N" of "Merge pull request #N" name the
         # pull request, not a ticket.
         subject = _SQUASH.sub("", subject)
@@ -892,7 +928,7 @@ def _has_ticket(subject: str, body: bytes) -> bool:
             return True
         if _ISSUE.search(subject) or _CLOSING.search(subject):
             return True
-    if b"#" not in body and b"-" not in body:
+    if not _may_cite(body):
         return False
     for m in _B_TICKET.finditer(body):
         key = m.group(1)

@@ -82,10 +82,18 @@ def _tools(facts: Facts):
 
 @provider("project")
 def _project(facts: Facts):
-    from auditor.facts.project import classify_project
+    from dataclasses import replace
 
-    return classify_project(facts.get("tree"), facts.get("manifests"), facts.get("ci"),
-                            declared=facts.get("declared"))
+    from auditor.facts.project import classify_project
+    from auditor.model import Evidence
+
+    declared = facts.get("declared")
+    project = classify_project(facts.get("tree"), facts.get("manifests"), facts.get("ci"), declared=declared)
+    if not project.declared and "deployed" in declared and declared["deployed"] != project.deployed:
+        # `deployed` declared without a kind: it decides applicability (monitoring) and says so.
+        project = replace(project, deployed=declared["deployed"], evidence=project.evidence + (
+            Evidence(note=f"declared in configuration: {'deployed' if declared['deployed'] else 'not deployed'}"),))
+    return project
 
 
 @provider("declared")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.model import AreaScore, AuditResult, Effort, Evidence, Outcome, Signal, Status
+from auditor.render.config_view import configuration_view
 from auditor.rule import load_rules
 
 STARS = "⭐"
@@ -147,8 +148,9 @@ def table_status(a: AreaScore) -> str:
     return status_line(a, " / ")
 
 
-def _docs_by_rule() -> tuple[dict[str, dict[str, str]], dict[str, tuple[str, ...]]]:
-    classes, _ = load_rules()
+def _docs_by_rule(result: AuditResult) -> tuple[dict[str, dict[str, str]], dict[str, tuple[str, ...]]]:
+    # The rules that ran, local packs included; a result built elsewhere falls back to the installed rules.
+    classes = list(result.rule_classes) or load_rules()[0]
     return {c.rule_id(): c.docs() for c in classes}, {c.rule_id(): tuple(c.after) for c in classes}
 
 
@@ -172,7 +174,7 @@ def _section(number: int, a: AreaScore, docs: dict[str, dict[str, str]], area_we
                 s.strengths.append(f.title)
         elif f.outcome is Outcome.FAIL:
             if f.waived:
-                s.waived.append({"rule": f.rule_id, "reason": f.waived})
+                s.waived.append({"rule": f.rule_id, "reason": f.waived, "message": f.message})
                 continue
             s.exists.append({"text": f.message, "refs": [evidence_ref(e) for e in f.evidence[:8]],
                              "more": max(0, len(f.evidence) - 8),
@@ -250,7 +252,7 @@ def shape(result: AuditResult, *, timings: bool = False) -> dict[str, Any]:
     """Everything the Markdown template shows, as plain data."""
     from auditor.areas import BY_ID
 
-    docs, after = _docs_by_rule()
+    docs, after = _docs_by_rule(result)
     sections = [_section(i, a, docs, BY_ID[a.area].weight if a.area in BY_ID else 1.0, after)
                 for i, a in enumerate(result.areas, start=1)]
     # Immediate recommendations: the decisive fix of each area (its weightiest failing
@@ -305,6 +307,7 @@ def shape(result: AuditResult, *, timings: bool = False) -> dict[str, Any]:
         "status_line": status_line,
         "verdicts": {a.area: verdict(a) for a in result.areas},
         "comparison": result.comparison,
+        "configuration": configuration_view(method.get("configuration"), ctx),
         "next_review": (result.as_of + __import__("datetime").timedelta(weeks=4)).isoformat(),
         "framework": framework(list(result.areas), team),
         "workflow_mermaid": mermaid_workflow(list(result.areas)),
