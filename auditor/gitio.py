@@ -146,6 +146,21 @@ class Git:
     def run(self, *args: str, input: bytes | None = None, timeout: float | None = None,
             max_output: int = MAX_OUTPUT, check: bool = True) -> bytes:
         """Run git to completion and return its stdout (bounded); raise GitError on failure."""
+        chunks: list[bytes] = []
+        size = 0
+        for data in self.stream(*args, input=input, timeout=timeout, check=check):
+            size += len(data)
+            if size > max_output:
+                raise GitError(GitError.TOO_LARGE, f"git {args[0]} printed more than {max_output} bytes")
+            chunks.append(data)
+        return b"".join(chunks)
+
+    def stream(self, *args: str, input: bytes | None = None, timeout: float | None = None,
+               chunk: int = 1 << 16, check: bool = True) -> Iterator[bytes]:
+        """Yield git's stdout in chunks as it is produced; the process is killed at the deadline.
+
+        Closing the generator early (a bound reached) kills git, so nothing is left running.
+        """
         argv = self.argv(args)
         self.calls.append(argv)
         try:
@@ -154,35 +169,24 @@ class Git:
                                     env=sanitized_env(self.home), cwd=self.home, close_fds=True)
         except FileNotFoundError:
             raise GitError(GitError.GIT_MISSING, "git is not installed or not on PATH") from None
-        try:
-            out, err = _communicate_bounded(proc, input, timeout or self.timeout, max_output)
-        except subprocess.TimeoutExpired:
-            raise GitError(GitError.TIMEOUT, f"git {args[0]} did not finish within {timeout or self.timeout:.0f}s") from None
-        if check and proc.returncode != 0:
-            msg = _first_line(err)
-            raise GitError(_classify(msg), msg)
-        return out
-
-    def stream(self, *args: str, timeout: float | None = None, chunk: int = 1 << 16) -> Iterator[bytes]:
-        """Yield git's stdout in chunks as it is produced; the process is killed at the deadline."""
-        argv = self.argv(args)
-        self.calls.append(argv)
-        try:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, env=sanitized_env(self.home), cwd=self.home,
-                                    close_fds=True)
-        except FileNotFoundError:
-            raise GitError(GitError.GIT_MISSING, "git is not installed or not on PATH") from None
         limit = timeout or self.timeout
-        timer = threading.Timer(limit, proc.kill)
+        expired = threading.Event()
+
+        def kill() -> None:
+            expired.set()
+            proc.kill()
+
+        timer = threading.Timer(limit, kill)
         timer.daemon = True
         timer.start()
         err_chunks: list[bytes] = []
-        # stderr is drained on a thread so a chatty git cannot block on a full pipe.
-        drain = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read(1 << 20)), daemon=True)
-        drain.start()
+        # stdin is fed and stderr drained on threads so a chatty git cannot block on a full pipe.
+        helpers = [threading.Thread(target=lambda: err_chunks.append(proc.stderr.read(1 << 20)), daemon=True)]
+        if input is not None:
+            helpers.append(threading.Thread(target=_feed, args=(proc.stdin, input), daemon=True))
+        for t in helpers:
+            t.start()
         try:
-            assert proc.stdout is not None
             while True:
                 data = proc.stdout.read1(chunk)
                 if not data:
@@ -194,42 +198,23 @@ class Git:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-            drain.join(timeout=5)
+            for t in helpers:
+                t.join(timeout=5)
             proc.stdout.close()
             proc.stderr.close()
-        if proc.returncode == -9:
+        if expired.is_set():
             raise GitError(GitError.TIMEOUT, f"git {args[0]} did not finish within {limit:.0f}s")
-        if proc.returncode != 0:
+        if check and proc.returncode != 0:
             msg = _first_line(b"".join(err_chunks))
             raise GitError(_classify(msg), msg)
 
 
-def _communicate_bounded(proc: subprocess.Popen, input: bytes | None, timeout: float,
-                         max_output: int) -> tuple[bytes, bytes]:
-    out, err = proc.communicate(input=input, timeout=timeout) if max_output >= MAX_OUTPUT else (None, None)
-    if out is not None:
-        if len(out) > max_output:
-            raise GitError(GitError.TOO_LARGE, f"git printed more than {max_output} bytes")
-        return out, err
-    # Smaller bound: read incrementally and stop early.
-    timer = threading.Timer(timeout, proc.kill)
-    timer.start()
+def _feed(pipe, data: bytes) -> None:
     try:
-        if input is not None and proc.stdin:
-            proc.stdin.write(input)
-            proc.stdin.close()
-        data = proc.stdout.read(max_output + 1)
-        if len(data) > max_output:
-            proc.kill()
-            proc.wait()
-            raise GitError(GitError.TOO_LARGE, f"git printed more than {max_output} bytes")
-        err = proc.stderr.read(1 << 20)
-        proc.wait()
-    finally:
-        timer.cancel()
-    if proc.returncode == -9:
-        raise subprocess.TimeoutExpired(proc.args, timeout)
-    return data, err
+        pipe.write(data)
+        pipe.close()
+    except OSError:
+        pass  # git exited early; its exit status says why
 
 
 _GIT: str | None = None
