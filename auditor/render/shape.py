@@ -351,9 +351,15 @@ def _state_sentence(ctx: dict[str, Any], result: AuditResult) -> str:
             f"with {hist['commits']} commits since {hist['first_date']}.")
 
 
+def _lower_first(title: str) -> str:
+    """Sentence case for a title inside a sentence, sparing acronyms ("CI/CD Pipeline" stays)."""
+    words = title.split(" ")
+    return " ".join(w if w[:2].isupper() else w.lower() for w in words)
+
+
 def _key_finding(strong: list[AreaScore], weak: list[AreaScore]) -> str:
     def names(items):
-        titles = [a.title.split(" (")[0].lower() for a in items[:4]]
+        titles = [_lower_first(a.title.split(" (")[0]) for a in items[:4]]
         return ", ".join(titles[:-1]) + (" and " if len(titles) > 1 else "") + titles[-1] if titles else ""
     if strong and weak:
         return f"Strong {names(strong)}, but no evidence of {names(weak)}."
