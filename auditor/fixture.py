@@ -159,8 +159,25 @@ def _expand(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _one_line(value: Any, where: str) -> str:
+    """A name that goes on one line of the stream: a newline would inject fast-import commands."""
+    text = str(value)
+    if any(ch in text for ch in "\n\r\0") or (where.endswith(("name", "email")) and any(c in text for c in "<>")):
+        raise SpecError(f"{where}: {text!r} must be one line without <, > or NUL")
+    return text
+
+
 def fast_import_stream(spec: dict[str, Any]) -> bytes:
-    """The ``git fast-import`` stream for a spec."""
+    """The ``git fast-import`` stream for a spec; a malformed spec raises :class:`SpecError`."""
+    try:
+        return _stream(spec)
+    except SpecError:
+        raise
+    except (TypeError, KeyError, AttributeError, ValueError) as exc:
+        raise SpecError(f"malformed spec: {type(exc).__name__}: {exc}") from None
+
+
+def _stream(spec: dict[str, Any]) -> bytes:
     authors = {"default": DEFAULT_AUTHOR, **(spec.get("authors") or {})}
     default_branch = spec.get("default_branch", "main")
     marks: dict[str, int] = {}
@@ -181,9 +198,12 @@ def fast_import_stream(spec: dict[str, Any]) -> bytes:
         if not msg.endswith("\n"):
             msg += "\n"
         msg_b = msg.encode("utf-8")
+        branch = _one_line(branch, f"{where}: branch")
         out.append(f"commit refs/heads/{branch}\nmark :{n}\n".encode())
-        out.append(f"author {who['name']} <{who['email']}> {t} {tz}\n".encode())
-        out.append(f"committer {committer['name']} <{committer['email']}> {t} {tz}\n".encode())
+        out.append(f"author {_one_line(who['name'], 'author name')} <{_one_line(who['email'], 'author email')}> "
+                   f"{t} {tz}\n".encode())
+        out.append(f"committer {_one_line(committer['name'], 'committer name')} "
+                   f"<{_one_line(committer['email'], 'committer email')}> {t} {tz}\n".encode())
         out.append(f"data {len(msg_b)}\n".encode() + msg_b + b"\n")
         parent = tips.get(branch)
         if c.get("from"):
@@ -224,11 +244,11 @@ def fast_import_stream(spec: dict[str, Any]) -> bytes:
             who = authors.get(tag.get("tagger", "default"), DEFAULT_AUTHOR)
             t, tz = _when(tag.get("date", "2025-01-01T12:00:00+00:00"), f"tag {tag['name']}")
             msg_b = (str(tag["message"]).rstrip("\n") + "\n").encode()
-            out.append(f"tag {tag['name']}\nfrom :{marks[target]}\n".encode())
+            out.append(f"tag {_one_line(tag['name'], 'tag name')}\nfrom :{marks[target]}\n".encode())
             out.append(f"tagger {who['name']} <{who['email']}> {t} {tz}\n".encode())
             out.append(f"data {len(msg_b)}\n".encode() + msg_b + b"\n")
         else:
-            out.append(f"reset refs/tags/{tag['name']}\nfrom :{marks[target]}\n\n".encode())
+            out.append(f"reset refs/tags/{_one_line(tag['name'], 'tag name')}\nfrom :{marks[target]}\n\n".encode())
     out.append(b"done\n")
     return b"".join(out)
 

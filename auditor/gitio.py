@@ -306,8 +306,10 @@ def discover(path: Path, ws: Workspace) -> Source:
     top = (work_tree or git_dir).resolve()
     root = path.resolve()
     # A .git *file* may point anywhere on the machine; auditing that would read outside
-    # what the user named, so a git directory outside the path is refused.
-    if not _is_within(git_dir.resolve(), root) and not _is_within(root, git_dir.resolve()):
+    # what the user named, so a git directory outside the repository is refused. A path
+    # inside a work tree (a subdirectory) audits the whole repository it belongs to.
+    inside_own_tree = work_tree is not None and _is_within(git_dir.resolve(), top) and _is_within(root, top)
+    if not inside_own_tree and not _is_within(git_dir.resolve(), root) and not _is_within(root, git_dir.resolve()):
         raise GitError(GitError.UNSUPPORTED,
                        f"{path}: its git directory lies outside it ({git_dir}); audit that directory directly")
     if (git_dir / "objects" / "info" / "alternates").exists():
@@ -357,6 +359,9 @@ def build_shim(source: Source, ws: Workspace, timeout: float = DEFAULT_TIMEOUT) 
     head = original.run("symbolic-ref", "-q", "HEAD", check=False).decode("utf-8", "replace").strip()
     head_hash = original.run("rev-parse", "-q", "--verify", "HEAD^{commit}", check=False).decode().strip()
     source.head_ref = head if head.startswith("refs/heads/") else None
+    if not HASH_RE.match(head_hash) and source.head_ref and _ref_recorded(source.git_dir, source.head_ref):
+        # The branch exists but its commit does not: damage, not an empty repository.
+        raise GitError(GitError.CORRUPT, f"{source.head_ref} points to a commit that is missing from the repository")
 
     shim = ws.shim
     (shim / "objects" / "info").mkdir(parents=True)
@@ -381,6 +386,15 @@ def build_shim(source: Source, ws: Workspace, timeout: float = DEFAULT_TIMEOUT) 
         kept = [ln for ln in source.shallow_file.decode("ascii", "replace").splitlines() if HASH_RE.match(ln)]
         (shim / "shallow").write_text("".join(f"{h}\n" for h in kept))
     return Git(git_dir=shim, home=str(ws.home), timeout=timeout)
+
+
+def _ref_recorded(git_dir: Path, ref: str) -> bool:
+    """Whether ``ref`` is written down (loose or packed), whatever its object's state."""
+    loose = git_dir / ref
+    if _read_bounded(loose, 200).strip():
+        return True
+    packed = _read_bounded(git_dir / "packed-refs", 64 * 1024 * 1024)
+    return any(line.endswith(b" " + ref.encode()) for line in packed.splitlines())
 
 
 def _object_format(git_dir: Path) -> str:

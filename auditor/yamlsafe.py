@@ -115,6 +115,9 @@ def load_all(text: str) -> list:
         raise YamlRejected(f"invalid YAML{where}: {problem}") from None
     except (RecursionError, MemoryError):
         raise YamlRejected("document too complex") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # Constructors raise plain errors for values like `!!int 'x'` or a 5000-digit integer.
+        raise YamlRejected(f"invalid YAML value: {type(exc).__name__}") from None
 
 
 def load(text: str):

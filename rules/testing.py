@@ -62,7 +62,7 @@ _STRATEGY_DOCS = ("TESTING.md", "TESTING.rst", "TESTING", "docs/TESTING.md", "do
 _SECTION_DOCS = ("README.md", "README.rst", "CONTRIBUTING.md", ".github/CONTRIBUTING.md", "docs/CONTRIBUTING.md",
                  "DEVELOPMENT.md", "docs/development.md", "HACKING.md", "tests/README.md", "test/README.md")
 _TEST_HEADING = re.compile(r"^#{1,4}\s+(?:running\s+(?:the\s+)?tests|tests?|testing(?:\s+strategy)?|test\s+strategy"
-                           r"|quality(?:\s+assurance)?)\s*:?\s*$", re.IGNORECASE | re.MULTILINE)
+                           r"|quality(?:\s+assurance)?)[ \t]*(?::[ \t]*)?$", re.IGNORECASE | re.MULTILINE)
 _STRATEGY_WORDS = re.compile(r"test(?:ing)?\s+pyramid|\bcoverage\b.{0,40}\d+\s*%|\bminimum\b.{0,30}coverage"
                              r"|when\s+to\s+write|unit\s+tests?.{0,80}(?:integration|e2e|end-to-end)"
                              r"|critical\s+path|test\s+data|regression", re.IGNORECASE | re.DOTALL)
@@ -537,8 +537,8 @@ class TST006(Rule):
         ("pom.xml", re.compile(r"jacoco[\s\S]{0,3000}?<minimum>\s*(0?\.\d+|\d{1,3})"), "JaCoCo minimum"),
         ("build.gradle*", re.compile(r"jacocoTestCoverageVerification[\s\S]{0,800}?minimum\s*=\s*(0?\.\d+|\d{1,3})"),
          "JaCoCo minimum"),
-        (".simplecov", re.compile(r"minimum_coverage\s*\(?\s*(?:line:\s*)?(\d{1,3})"), "SimpleCov minimum_coverage"),
-        ("spec/spec_helper.rb", re.compile(r"minimum_coverage\s*\(?\s*(?:line:\s*)?(\d{1,3})"),
+        (".simplecov", re.compile(r"minimum_coverage\s*(?:\(\s*)?(?:line:\s*)?(\d{1,3})"), "SimpleCov minimum_coverage"),
+        ("spec/spec_helper.rb", re.compile(r"minimum_coverage\s*(?:\(\s*)?(?:line:\s*)?(\d{1,3})"),
          "SimpleCov minimum_coverage"),
         ("tarpaulin.toml", re.compile(r"fail-under\s*=\s*(\d{1,3})"), "tarpaulin fail-under"),
         (".tarpaulin.toml", re.compile(r"fail-under\s*=\s*(\d{1,3})"), "tarpaulin fail-under"),

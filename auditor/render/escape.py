@@ -87,5 +87,5 @@ def terminal(text: object, limit: int = 300) -> str:
 
 
 def actions_log(text: object, limit: int = 300) -> str:
-    """Text for a GitHub Actions log: ``::command::`` sequences defused."""
-    return terminal(text, limit).replace("::", ":\u200b:").replace("\u200b", "<U+200B>")
+    """Text for a GitHub Actions log: ``::command::`` and legacy ``##[command]`` sequences defused."""
+    return terminal(text, limit).replace("::", ":<U+200B>:").replace("##[", "#<U+200B>#[")
