@@ -162,8 +162,9 @@ def _expand(spec: dict[str, Any]) -> list[dict[str, Any]]:
 def _one_line(value: Any, where: str) -> str:
     """A name that goes on one line of the stream: a newline would inject fast-import commands."""
     text = str(value)
-    if any(ch in text for ch in "\n\r\0") or (where.endswith(("name", "email")) and any(c in text for c in "<>")):
-        raise SpecError(f"{where}: {text!r} must be one line without <, > or NUL")
+    ident = where.startswith(("author", "committer"))  # "Name <email>": angle brackets would break it
+    if any(ch in text for ch in "\n\r\0") or (ident and any(c in text for c in "<>")):
+        raise SpecError(f"{where}: {text!r} must be one line" + (" without < or >" if ident else ""))
     return text
 
 
