@@ -22,6 +22,7 @@ from auditor.facts import paths as P
 from auditor.facts.tree import FileTree, line_of
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
+from auditor.rules._text import fast
 
 PLATFORM_QUESTIONS = (
     "Board columns, workflow states and WIP limits on the tracker",
@@ -201,16 +202,16 @@ def ticket_refs(c: H.Commit) -> TicketRefs:
 
 
 _TRACKER_MENTIONS = (
-    ("Jira", re.compile(r"atlassian\.net/(?:browse|jira)|\bJira\b", re.IGNORECASE)),
-    ("Linear", re.compile(r"linear\.app/|\bLinear (?:issue|ticket|board|project|team|cycle)s?\b")),
-    ("GitHub Projects", re.compile(r"github\.com/(?:orgs|users)/[\w.-]+/projects/|\bGitHub Projects?\b")),
-    ("Trello", re.compile(r"trello\.com/|\bTrello\b")),
-    ("Asana", re.compile(r"app\.asana\.com/|\bAsana\b")),
-    ("ClickUp", re.compile(r"app\.clickup\.com/|\bClickUp\b")),
-    ("Shortcut", re.compile(r"app\.shortcut\.com/|app\.clubhouse\.io/")),
-    ("YouTrack", re.compile(r"youtrack\.|\bYouTrack\b")),
-    ("Azure Boards", re.compile(r"dev\.azure\.com/[^\s)]*/_workitems|\bAzure Boards\b")),
-    ("Pivotal Tracker", re.compile(r"pivotaltracker\.com/|\bPivotal Tracker\b")),
+    ("Jira", fast(r"atlassian\.net/(?:browse|jira)|\bJira\b", re.IGNORECASE)),
+    ("Linear", fast(r"linear\.app/|\bLinear (?:issue|ticket|board|project|team|cycle)s?\b")),
+    ("GitHub Projects", fast(r"github\.com/(?:orgs|users)/[\w.-]+/projects/|\bGitHub Projects?\b")),
+    ("Trello", fast(r"trello\.com/|\bTrello\b")),
+    ("Asana", fast(r"app\.asana\.com/|\bAsana\b")),
+    ("ClickUp", fast(r"app\.clickup\.com/|\bClickUp\b")),
+    ("Shortcut", fast(r"app\.shortcut\.com/|app\.clubhouse\.io/")),
+    ("YouTrack", fast(r"youtrack\.|\bYouTrack\b")),
+    ("Azure Boards", fast(r"dev\.azure\.com/[^\s)]*/_workitems|\bAzure Boards\b")),
+    ("Pivotal Tracker", fast(r"pivotaltracker\.com/|\bPivotal Tracker\b")),
 )
 
 
@@ -667,6 +668,18 @@ class BRD004(Rule):
                            evidence=evidence[:8], not_determinable=PLATFORM_QUESTIONS[:2])
 
 
+
+class _AnyOf:
+    """Several patterns searched as one: the earliest match of any (each prefiltered on its own words)."""
+
+    def __init__(self, *patterns):
+        self.patterns = patterns
+
+    def search(self, text: str):
+        found = [m for rx in self.patterns for m in [rx.search(text)] if m]
+        return min(found, key=lambda m: m.start()) if found else None
+
+
 # Board states as column names are written: capitalised or in capitals. Lower-case "done", "to do" and
 # "review" are ordinary words; only the distinctive "backlog" and "in progress" count in lower case.
 _STATES = {
@@ -678,23 +691,37 @@ _STATES = {
     "blocked": r"\bBlocked\b|\bBLOCKED\b",
     "triage": r"\b[Nn]eeds[- ][Tt]riage\b|\bTriage[ds]?\b",
 }
-_STATES_RX = tuple((state, re.compile(rx)) for state, rx in _STATES.items())
-_HIERARCHY = re.compile(r"\bepics?\b[^\n]{0,200}\b(stor(y|ies)|tasks?|issues?)\b|\b(stor(y|ies)|tasks?)\b[^\n]{0,200}"
-                        r"\bepics?\b", re.IGNORECASE)
-_PRIORITY_SCHEME = re.compile(r"\bP[0-4]\b[^\n]{0,80}\bP[0-4]\b|\bpriorit(y|ies)\b[^\n]{0,80}\b(high|medium|low|"
-                              r"critical|urgent)\b|\bseverity (levels?|scale)\b", re.IGNORECASE)
-_CADENCE = re.compile(r"\b(one|two|three|1|2|3)[- ]weeks?\s+(sprints?|iterations?|cycles?)\b|\bsprint (length|"
-                      r"cadence)\b|\b(weekly|bi-?weekly|fortnightly) (sprints?|planning|iterations?|cycles?)\b",
-                      re.IGNORECASE)
+_STATES_RX = tuple((state, fast(rx)) for state, rx in _STATES.items())
+_STATE_ORDER = {state: i for i, state in enumerate(_STATES)}
+_HIERARCHY = fast(r"\bepics?\b[^\n]{0,200}\b(stor(y|ies)|tasks?|issues?)\b|\b(stor(y|ies)|tasks?)\b[^\n]{0,200}"
+                  r"\bepics?\b", re.IGNORECASE)
+# "P0 … P2" leads with the literal "P" (checked for a word boundary behind it) so that re can skip to
+# each capital P instead of trying the pattern at every position of a long guide.
+_PRIORITY_SCHEMES = (fast(r"P(?<!\wP)[0-4]\b[^\n]{0,80}\bP[0-4]\b"),
+                     fast(r"\bpriorit(y|ies)\b[^\n]{0,80}\b(high|medium|low|critical|urgent)\b", re.IGNORECASE),
+                     fast(r"\bseverity (levels?|scale)\b", re.IGNORECASE))
+_PRIORITY_SCHEME = _AnyOf(*_PRIORITY_SCHEMES)
+_CADENCE = _AnyOf(
+    fast(r"\b(one|two|three|1|2|3)[- ]weeks?\s+(sprints?|iterations?|cycles?)\b", re.IGNORECASE),
+    fast(r"\bsprint (length|cadence)\b", re.IGNORECASE),
+    fast(r"\b(weekly|bi-?weekly|fortnightly) (sprints?|planning|iterations?|cycles?)\b", re.IGNORECASE))
 
 
 def _board_states(text: str) -> tuple[int | None, list[str]]:
     """The first line where board states cluster (four within 15 lines, or three including "in progress")."""
-    hits: list[tuple[int, str]] = []
-    for i, ln in enumerate(text.splitlines()):
-        for state, rx in _STATES_RX:
-            if rx.search(ln):
-                hits.append((i, state))
+    # Five of the seven states have literal words a match needs (see rules/_text.py). A cluster holds
+    # "in progress" or at least two of those five within 15 lines, so the two states without such words
+    # ("to do", "review": common English) are only searched for in a document where that is the case.
+    # Rails' guides made a per-line search of every state take seconds.
+    literal = [(state, rx) for state, rx in _STATES_RX if rx.needles]
+    if not any(rx.possible(text) for state, rx in literal if state == "in progress") and \
+            sum(rx.possible(text) for _, rx in literal) < 2:
+        return None, []
+    hits = _state_lines(text, literal)
+    if not _may_cluster(hits):
+        return None, []
+    hits = sorted(set(hits) | set(_state_lines(text, [(s, rx) for s, rx in _STATES_RX if not rx.needles])),
+                  key=lambda h: (h[0], _STATE_ORDER[h[1]]))
     end = 0
     for start, (i, _) in enumerate(hits):
         end = max(end, start)
@@ -704,6 +731,33 @@ def _board_states(text: str) -> tuple[int | None, list[str]]:
         if (len(states) >= 3 and "in progress" in states) or len(states) >= 4:
             return i + 1, [s for s in _STATES if s in states]
     return None, []
+
+
+def _state_lines(text: str, patterns) -> list[tuple[int, str]]:
+    """(0-based line, state) of every match of the state patterns, one per line and state."""
+    found = sorted((m.start(), _STATE_ORDER[state], state) for state, rx in patterns for m in rx.finditer(text))
+    seen: dict[tuple[int, str], None] = {}
+    line = prev = 0
+    for pos, _, state in found:
+        line += text.count("\n", prev, pos)
+        prev = pos
+        seen[(line, state)] = None
+    return list(seen)
+
+
+def _may_cluster(hits: list[tuple[int, str]]) -> bool:
+    """Whether some 15-line window holds "in progress" or two of the other literal states."""
+    hits = sorted(hits)
+    end = 0
+    for k, (i, state) in enumerate(hits):
+        if state == "in progress":
+            return True
+        end = max(end, k)
+        while end < len(hits) and hits[end][0] < i + 15:
+            if hits[end][1] != state:
+                return True
+            end += 1
+    return False
 
 
 class BRD005(Rule):

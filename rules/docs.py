@@ -8,9 +8,11 @@ same way in every area.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from auditor.facts import history as H
 from auditor.facts import paths as P
@@ -72,17 +74,34 @@ class Heading:
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_ADOC_HEADING = re.compile(r"^(={1,6})\s+(\S.*?)\s*$")
 _RST_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+])\1{2,}\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```+|~~~+)\s*([\w+-]*)")
 
 
-def headings(text: str) -> list[Heading]:
-    """Markdown ATX headings and reStructuredText underlined titles, outside fenced code blocks."""
+def headings(text: str) -> tuple[Heading, ...]:
+    """Markdown ATX headings, AsciiDoc ``==`` titles and reStructuredText underlined titles, outside fenced
+    code blocks. Cached per document: several rules read the headings of the same documents."""
+    return _headings(text)
+
+
+def _underline(lines: list[str], i: int) -> bool:
+    """Whether line ``i`` (``~~~~~~``) underlines the title above it — an AsciiDoc or reStructuredText
+    heading (git's "Short Format" over "~~~~~~~~~~~~") — rather than opening a Markdown fence."""
+    line = lines[i].strip()
+    if not line or set(line) != {"~"} or i == 0:
+        return False
+    above = lines[i - 1].strip()
+    return bool(above) and not _FENCE.match(lines[i - 1]) and abs(len(above) - len(line)) <= 2
+
+
+@lru_cache(maxsize=512)
+def _headings(text: str) -> tuple[Heading, ...]:
     out: list[Heading] = []
     lines = text.splitlines()
     fence: str | None = None
     for i, line in enumerate(lines):
-        m = _FENCE.match(line)
+        m = _FENCE.match(line) if fence is not None or not _underline(lines, i) else None
         if m:
             marker = m.group(1)[0] * 3
             if fence is None:
@@ -96,10 +115,14 @@ def headings(text: str) -> list[Heading]:
         if m:
             out.append(Heading(i + 1, len(m.group(1)), m.group(2).strip()))
             continue
+        m = _ADOC_HEADING.match(line) if line.startswith("=") else None
+        if m:
+            out.append(Heading(i + 1, len(m.group(1)), m.group(2).strip()))
+            continue
         if (i + 1 < len(lines) and line.strip() and not line.startswith((" ", "\t", "..", "-", "*"))
                 and _RST_UNDERLINE.match(lines[i + 1]) and len(lines[i + 1].strip()) >= len(line.strip()) - 1):
             out.append(Heading(i + 1, 2, line.strip()))
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -117,7 +140,7 @@ def fenced_blocks(text: str) -> list[Block]:
     i = 0
     while i < len(lines):
         m = _FENCE.match(lines[i])
-        if not m:
+        if not m or _underline(lines, i):
             i += 1
             continue
         marker = m.group(1)
@@ -236,7 +259,11 @@ class DOC001(Rule):
     Finds the README and the sections its headings cover: setup or installation,
     usage, architecture (including the tech stack), and contributing. Each found
     section is cited with its line. Passes with at least ``sections_min`` of the
-    four in a README of at least ``lines_min`` lines.
+    four in a README of at least ``lines_min`` lines — or when a shorter README is a
+    map to the documentation: it links to at least two documents in the tree (git's
+    ``INSTALL``, ``Documentation/gittutorial.adoc``), or to the project's own
+    documentation site (a ``/docs`` address on a host named after the project, as
+    ``umami.is/docs``), which is documentation outside the repository.
 
     ## Why it matters
     The README is the first document every new contributor reads, so its setup and architecture sections decide
@@ -251,7 +278,7 @@ class DOC001(Rule):
     effort = Effort.HOUR
     thresholds = {"sections_min": 2, "lines_min": 10}
 
-    def check(self, tree, thresholds):
+    def check(self, tree, manifests, thresholds):
         path, found = readme_sections(tree)
         if not path:
             return self.failed("no README at the root of the repository",
@@ -274,9 +301,75 @@ class DOC001(Rule):
             if absent:
                 msg += f" but has no {' or '.join(SECTION_LABELS[k] for k in absent)} section"
             return self.passed(msg, signal=Signal.DOCUMENTED, evidence=evidence, measures=measures, missing=missing)
+        internal, external = _doc_links(tree, path, text, _project_names(manifests, text))
+        if len(internal) >= 2 or external:
+            # A short README that is a map to the documentation (git's points to gittutorial and the manual
+            # pages; umami's and kind's to their documentation sites) documents the project elsewhere.
+            if len(internal) >= 2:
+                where = f"the documentation in the repository ({', '.join(internal[:3])})"
+                signal = Signal.DOCUMENTED
+            else:
+                where, signal = f"the documentation at {external[0]}", Signal.EXTERNAL
+            lead = f"{path} covers {covered} and points to {where} for the rest" if kinds else \
+                f"{path} is a map to {where}: it has no setup, usage, architecture or contributing section of its own"
+            return self.passed(lead, signal=signal,
+                               evidence=evidence + [Evidence(path=p, note="documentation linked from the README")
+                                                    for p in internal[:3]],
+                               measures=measures, missing=missing,
+                               observations=(f"The README links to {where} instead of describing "
+                                             f"{' or '.join(SECTION_LABELS[k] for k in absent)} itself.",))
         return self.failed(f"{path} covers only {len(kinds)} of 4 sections ({covered}); no "
                            f"{', '.join(SECTION_LABELS[k] for k in absent)} section",
                            evidence=evidence or [Evidence(path=path)], measures=measures, missing=missing)
+
+
+_LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?\s*$"
+                          r"|\[([\w./-]+\.(?:md|adoc|rst|txt))\]\[\]", re.MULTILINE)
+_DOCS_URL_PATH = re.compile(r"^https?://(?:docs?\.|[^/]+\.readthedocs\.io|[^/]+/(?:[\w-]+/)?(?:docs?|documentation"
+                            r"|guides?|manual|handbook)(?:[/#?]|$))", re.IGNORECASE)
+_NOT_DOCS_HOSTS = re.compile(r"^https?://(?:www\.)?(?:img\.shields\.io|github\.com/[^/]+/[^/]+/(?:actions|releases"
+                             r"|issues|pulls|blob/[^/]+/LICENSE)|nextjs\.org|docs\.nginx\.com|kubernetes\.io"
+                             r"|developer\.mozilla\.org|docs\.github\.com|docs\.docker\.com)", re.IGNORECASE)
+
+
+_GENERIC_NAMES = {"app", "web", "api", "docs", "doc", "the", "project", "server", "client", "core", "lib", "main",
+                  "site", "www", "com", "org", "github", "src", "cli", "tool", "tools", "service", "root"}
+
+
+def _project_names(manifests, readme_text: str) -> set[str]:
+    """Words naming the project: its root manifests' package names and the README's first heading."""
+    names = [m.name for m in (manifests.manifests if manifests else ()) if m.name and m.path.count("/") <= 1]
+    first = next((h.title for h in headings(readme_text)[:1] if h.level == 1 and len(h.title.split()) <= 4), "")
+    words = set()
+    for n in names + [first]:
+        words |= {w for w in re.split(r"[^a-z0-9]+", n.lower().rsplit("/", 1)[-1]) if len(w) >= 3}
+    return words - _GENERIC_NAMES
+
+
+def _doc_links(tree: FileTree, readme: str, text: str, names: set[str] = frozenset()) -> tuple[list[str], list[str]]:
+    """(documents in the tree, the project's own documentation URLs) that the README links to.
+
+    A URL counts when it is a documentation address (``/docs``, ``docs.``, Read the Docs) on a host that
+    carries the project's name (``umami.is/docs`` for umami), not a third party's documentation."""
+    base = readme.rsplit("/", 1)[0] + "/" if "/" in readme else ""
+    internal: list[str] = []
+    external: list[str] = []
+    for m in _LINK_TARGET.finditer(text[:200_000]):
+        target = (m.group(1) or m.group(2) or m.group(3) or "").split("#", 1)[0]
+        if not target:
+            continue
+        if target.startswith(("http://", "https://")):
+            host = target.split("/", 3)[2].lower() if target.count("/") >= 2 else ""
+            if _DOCS_URL_PATH.match(target) and not _NOT_DOCS_HOSTS.match(target) and target not in external \
+                    and any(n in host for n in names):
+                external.append(target)
+            continue
+        path = posixpath.normpath(base + target.lstrip("./")) if not target.startswith("/") else target.lstrip("/")
+        found = tree.resolve(path)
+        if found and found != readme and (P.extension(found) in DOC_EXTENSIONS or "." not in found.rsplit("/", 1)[-1]) \
+                and found not in internal and not P.is_changelog(found):
+            internal.append(found)
+    return internal, external
 
 
 # -- DOC002 ------------------------------------------------------------------------------
@@ -311,9 +404,13 @@ def health_files(tree: FileTree) -> dict[str, str]:
         if nested:
             out["contributing"] = nested[0]
     if "changelog" not in out:
-        logs = [p for p in tree.paths if P.is_changelog(p) and p.count("/") <= 1 and not P.is_vendored(p)]
+        # Release notes kept in the documentation (fastapi's docs/en/docs/release-notes.md, git's
+        # Documentation/RelNotes/) are the changelog, as the release area reads them.
+        logs = sorted((p for p in tree.paths if P.is_changelog(p) and p.count("/") <= 3 and not P.is_vendored(p)
+                       and not P.is_test(p) and not is_translation(p)), key=lambda p: (p.count("/"), p))
         if logs:
-            out["changelog"] = logs[0]
+            folder = re.match(r"(.*/(?:relnotes|release[-_]?notes|changelog|newsfragments)(?:\.d)?)/", logs[0], re.I)
+            out["changelog"] = folder.group(1) + "/" if folder else logs[0]
     return out
 
 

@@ -19,6 +19,7 @@ from auditor.facts import paths as P
 from auditor.facts.tree import FileTree, line_of
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
+from auditor.rules._text import fast
 from auditor.rules.board import _PR_SUFFIX, commit_ref, is_bot, issue_templates, process_docs
 from auditor.rules.review import PR_TEMPLATES
 
@@ -79,8 +80,12 @@ def checkboxes(text: str) -> list[str]:
     return [m.group(1).strip() for ln in text.splitlines() for m in [_CHECKBOX.match(ln)] if m]
 
 
-_FEATURE_SUBJECT = re.compile(r"^(build|builds|integrate[sd]?|create[sd]?|enable[sd]?|allow(s|ed)?|extend(s|ed)?)\b"
-                              r"(?![:(!])", re.IGNORECASE)
+_FEATURE_SUBJECT = re.compile(r"^(build|builds|integrate[sd]?|create[sd]?|enable[sd]?|allow(s|ed)?|extend(s|ed)?"
+                              r"|teach(es)?)\b(?![:(!])", re.IGNORECASE)
+# git and the Linux kernel title commits by subsystem ("builtin/log: add --foo", "refs, odb: introduce …");
+# gitmoji marks a feature with a sparkle ("✨ Add support for …" in fastapi).
+_SCOPE_PREFIX = re.compile(r"^[\w.*/+-]{1,40}(?:,\s*[\w.*/+-]{1,40}){0,3}:\s+(?=[a-z])")
+_GITMOJI_FEATURE = re.compile(r"^(?:\u2728|:sparkles:)\s*")
 
 
 _TICKET_PREFIX = re.compile(r"^(?:\[?[A-Z][A-Z0-9]{1,9}-\d{1,6}\]?[:\s,-]*)+")
@@ -89,11 +94,15 @@ _TICKET_PREFIX = re.compile(r"^(?:\[?[A-Z][A-Z0-9]{1,9}-\d{1,6}\]?[:\s,-]*)+")
 def is_feature(c: H.Commit) -> bool:
     """A commit that delivers product code for a feature (not a fix, revert or merge).
 
-    A leading ticket key (``SMS-12 Add promo limits``) is read past.
+    A leading ticket key (``SMS-12 Add promo limits``) and a subsystem prefix (``builtin/log: add --foo``)
+    are read past; a gitmoji sparkle (``✨ Add …``) marks a feature.
     """
     if c.is_merge or not c.flags & H.TOUCH_SOURCE or c.flags & (H.FIX | H.REVERT | H.HOTFIX) or is_bot(c):
         return False
     subject = _TICKET_PREFIX.sub("", c.subject)
+    if _GITMOJI_FEATURE.match(subject):
+        return True
+    subject = _SCOPE_PREFIX.sub("", subject, count=1)
     return bool(c.flags & H.FEAT or H._FEAT.match(subject) or _FEATURE_SUBJECT.match(subject))
 
 
@@ -192,12 +201,13 @@ DONE_CHECKLIST = "Done checklist in the pull-request template (tests, docs, chan
 NOT_IN_HISTORY = ("Accessibility tested (WCAG compliance)", "Performance tested", "Security reviewed",
                   "Documentation updated (user-facing)", "Deployment verified in production",
                   "Monitoring/alerts configured")
+NOT_DEPLOYED_ITEMS = ("Deployment verified in production", "Monitoring/alerts configured")
 DOD_DOC_MISSING = ("Formal DoD checklist (in CONTRIBUTING.md or similar)",
                    "Quality gates (test coverage %, performance benchmarks)", "Acceptance criteria templates",
                    "Cross-functional review requirements")
 
-_DOD_TEXT = re.compile(r"(?i:definitions? of done|\bdone criteria\b|\bcriteria for done\b|\bdone[- ]checklist\b)"
-                       r"|^#{1,6}[^\n]*\bDoD\b|\(DoD\)|\bDoD:", re.MULTILINE)
+_DOD_TEXT = fast(r"(?i:definitions? of done|\bdone criteria\b|\bcriteria for done\b|\bdone[- ]checklist\b)"
+                  r"|^#{1,6}[^\n]*\bDoD\b|\(DoD\)|\bDoD:", re.MULTILINE, split=True)
 
 
 def _candidate_texts(tree: FileTree) -> list[tuple[str, str]]:
@@ -386,7 +396,7 @@ class DOD003(Rule):
     thresholds = {"window": 200, "min_features": 5, "follow_commits": 3, "follow_days": 3,
                   "observed_min": 0.6, "sometimes_min": 0.25}
 
-    def check(self, history, tools, thresholds):
+    def check(self, history, tools, project, thresholds):
         features, commits = feature_commits(history, int(thresholds["window"]))
         commits = [c for c in commits if not is_bot(c)]
         traces = trace_features(features, commits, int(thresholds["follow_commits"]), thresholds["follow_days"])
@@ -448,7 +458,12 @@ class DOD003(Rule):
         else:
             lines.append(f"✅ observed: Code committed straight to the default branch ({direct} of {n} {units})")
             missing_dod.insert(0, f"code review completed ({direct} of {n} {units} skipped review)")
-        missing_dod += [m[0].lower() + m[1:] for m in NOT_IN_HISTORY]
+        # A library or a command-line tool is released, not deployed: nothing to verify in production or
+        # to monitor, but the release itself (a tagged version with its notes) belongs in its DoD.
+        not_seen = NOT_IN_HISTORY if project.deployed or project.kind in ("unknown", "monorepo") else \
+            tuple(m for m in NOT_IN_HISTORY if m not in NOT_DEPLOYED_ITEMS) + ("Release verified (package installs "
+                                                                                 "and runs from the registry)",)
+        missing_dod += [m[0].lower() + m[1:] for m in not_seen]
         observations = lines + ["Missing from DoD: " + "; ".join(missing_dod) + "."]
         measures = [Measure(f"{units} touching tests", round(share["tests"], 2), "%", obs_min, win),
                     Measure(f"{units} documented {'within the follow-up window' if unit == 'feature commit' else ''}"

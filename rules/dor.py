@@ -15,6 +15,7 @@ from auditor.facts import paths as P
 from auditor.facts.tree import line_of
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
+from auditor.rules._text import fast
 from auditor.rules.board import commit_ref, issue_templates, process_docs, ticket_refs
 from auditor.rules.dod import feature_commits, section_items
 
@@ -57,9 +58,9 @@ TECH_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((item, re.compile(r
     (TECHNICAL_READINESS[4], r"\bperformance\b|\blatency\b|\bscalab|\bthroughput\b"),
 ))
 
-_DOR_TEXT = re.compile(r"(?i:definitions? of ready|\bready[- ](?:for|to)[- ](?:dev|development|work|start)\b[^\n]{0,40}"
+_DOR_TEXT = fast(r"(?i:definitions? of ready|\bready[- ](?:for|to)[- ](?:dev|development|work|start)\b[^\n]{0,40}"
                        r"\b(?:criteria|checklist)|\breadiness (?:criteria|checklist)\b)|^#{1,6}[^\n]*\bDoR\b|\(DoR\)"
-                       r"|\bDoR:", re.MULTILINE)
+                       r"|\bDoR:", re.MULTILINE, split=True)
 
 
 class DOR001(Rule):
@@ -145,7 +146,7 @@ class DOR002(Rule):
         asks: dict[str, list[tuple[str, int | None]]] = {}
         for t in templates:
             text = _template_text(t)
-            for item, short, rx in STORY_FIELDS:
+            for _item, short, rx in STORY_FIELDS:
                 if rx.search(text):
                     asks.setdefault(short, []).append((t.path, line_of(t.text, rx)))
         ready = [t for t in templates if any(p == t.path for s in ("acceptance criteria", "user story")
@@ -177,9 +178,9 @@ class DOR002(Rule):
 
 _PROPOSAL_DIR = re.compile(r"(^|/)(rfcs?|proposals?|design[-_ ]?docs?|design|enhancements|keps|tech[-_ ]?specs?)/",
                            re.IGNORECASE)
-_PROPOSAL_TEXT = re.compile(r"\bRFC process\b|\bdesign (doc|document|proposal)s?\b"
+_PROPOSAL_TEXT = fast(r"\bRFC process\b|\bdesign (doc|document|proposal)s?\b"
                             r"|\b(proposal|rfc) (process|template)\b|\bdesign review\b|\btechnical (design|spec)s?\b",
-                            re.IGNORECASE)
+                            re.IGNORECASE, split=True)
 _ASSET_EXT = {"png", "jpg", "jpeg", "svg", "gif", "webp", "fig", "sketch", "pdf", "drawio", "excalidraw"}
 
 

@@ -24,23 +24,74 @@ MAX_SCAN_FILES = 300
 MAX_SCAN_BYTES = 256 * 1024
 _DOC_EXTS = (".md", ".mdx", ".rst", ".adoc", ".txt")
 _REVERTS_COMMIT = re.compile(r"This reverts commit ([0-9a-f]{7,40})", re.IGNORECASE)
-#: Version numbers that are neither strict semver nor calver: ``2.0``, ``release-1.4``, ``v10.2.1.3``.
-_VERSION_LIKE = re.compile(r"^(?:[A-Za-z][\w.-]*?[-/@_]?)?v?\d+(?:\.\d+){1,3}(?:[-+.]?[0-9A-Za-z.-]+)?$")
+#: Version numbers that are neither strict semver nor calver: ``2.0``, ``release-1.4``, ``v10.2.1.3``,
+#: ``rel/commons-lang-3.20.0``.
+_VERSION_LIKE = re.compile(r"^(?:[A-Za-z][\w./-]*?[-/@_]?)?v?\d+(?:\.\d+){1,3}(?:[-+.]?[0-9A-Za-z.-]+)?$")
+#: Pre-release suffixes in every spelling: ``-rc0``, ``-RC2``, ``.beta1`` (Rails), ``-alpha``, ``b1`` (PEP 440).
+_PRERELEASE = re.compile(r"(?:[-._+]|(?<=\d))(?:alpha|beta|rc|pre|preview|dev|snapshot|milestone|m(?=\d)|a(?=\d)"
+                         r"|b(?=\d)|c(?=\d))[-._]?\d*(?:[-._+][0-9A-Za-z]+)*$", re.IGNORECASE)
+#: What names a tag series: everything before the version number (``ignore-`` in ``ignore-0.4.33``).
+_SERIES = re.compile(r"^(.*?)v?\d+(?:[._]\d+)+")
 
 
 def _versioned(t) -> bool:
     return t.scheme in ("semver", "calver") or bool(_VERSION_LIKE.match(t.name))
 
 
+def _prerelease(t) -> bool:
+    return t.prerelease or bool(_PRERELEASE.search(t.name))
+
+
+def _series(t) -> str:
+    m = _SERIES.match(t.name)
+    return m.group(1).rstrip("-_/@ .").lower() if m else ""
+
+
+def _main_series(versioned: list) -> tuple[str | None, list[str]]:
+    """The tag series that versions the product, and the other series beside it.
+
+    A workspace tags its components too (ripgrep's ``ignore-0.4.33`` and ``globset-0.4.20`` beside
+    ripgrep's own ``15.2.0``): the series without a prefix is the product's when it has releases;
+    otherwise the one with the most recent final release (commons-lang's ``rel/commons-lang-3.20.0``
+    after its older ``commons-lang-3.11`` tags).
+    """
+    finals: dict[str, list] = {}
+    for t in versioned:
+        if not _prerelease(t):
+            finals.setdefault(_series(t), []).append(t)
+    if len(finals) <= 1:
+        return (next(iter(finals)) if finals else None), []
+    main = "" if len(finals.get("", [])) >= 2 else max(finals, key=lambda k: (finals[k][-1].time, len(finals[k])))
+    return main, sorted((k for k in finals if k != main), key=lambda k: -len(finals[k]))
+
+
+def _finals_elsewhere(versioned: list, final: list) -> bool:
+    """Whether pre-releases kept coming for more than a year after the last reachable final release."""
+    pre = [t for t in versioned if _prerelease(t)]
+    return bool(final and pre and not _prerelease(final[-1]) and pre[-1].time - final[-1].time > 365 * DAY)
+
+
+FINALS_ELSEWHERE = ("Only pre-releases (beta, rc) are tagged on the audited branch since {last}: final releases "
+                    "are likely tagged on release branches, which this audit does not read.")
+
+
 def _releases(tags, as_of) -> list:
     """Releases dated up to the audit date, oldest first, one per commit.
 
     Version-numbered tags that are not pre-releases, when there are any (so markers
-    such as ``1.x`` or ``deploy-staging`` are not counted); otherwise every tag.
+    such as ``1.x`` or ``deploy-staging`` are not counted); otherwise every tag. Of
+    several tag series, only the product's (see :func:`_main_series`).
     """
     dated = sorted((t for t in tags if t.time <= as_of.ts), key=lambda t: (t.time, t.name))
     versioned = [t for t in dated if _versioned(t)]
-    final = [t for t in versioned if not t.prerelease] or versioned or dated
+    main, _ = _main_series(versioned)
+    final = [t for t in versioned if not _prerelease(t) and (main is None or _series(t) == main)] \
+        or versioned or dated
+    if _finals_elsewhere(versioned, final):
+        # Rails tags its final releases on stable branches: from main only the betas and release
+        # candidates are reachable, and they are the branch's release markers.
+        final = sorted(final + [t for t in versioned if _prerelease(t) and t.time > final[-1].time],
+                       key=lambda t: (t.time, t.name))
     seen, out = set(), []
     for t in final:
         if t.commit not in seen:
@@ -81,6 +132,10 @@ class REL001(Rule):
 
     Reads the tags reachable from the audited revision and classifies their names
     as semantic versions (``v1.2.3``), calendar versions (``2025.10``) or other.
+    Of several tag series (a workspace's ``ignore-0.4.33`` beside ripgrep's
+    ``15.2.0``) the product's is the one its releases are read from; pre-releases
+    in any spelling (``-rc1``, ``.beta1``, ``b1``) are not releases, unless the
+    branch reaches nothing else (Rails tags its finals on stable branches).
 
     ## Why it matters
     Without version tags nobody can say which code is in production, what changed between two releases, or what to roll back to.
@@ -111,8 +166,9 @@ class REL001(Rule):
                   else "numbered versions")
         share = count / n
         annotated = sum(1 for t in tags if t.annotated)
-        pre = sum(1 for t in tags if t.prerelease)
+        pre = sum(1 for t in tags if _prerelease(t))
         newest = sorted(tags, key=lambda t: (t.time, t.name))[-3:][::-1]
+        latest = (_releases(tags, as_of) or newest[::-1])[-1]   # the latest final release of the product's series
         age = max(0, (as_of.ts - newest[0].time) // DAY)
         measures = [Measure("tags", n), Measure("version-numbered tags", round(share, 2), "%",
                                                  thresholds["scheme_share_min"]),
@@ -121,10 +177,19 @@ class REL001(Rule):
         obs = []
         if pre:
             obs.append(f"{pre} of {n} tags are pre-releases (alpha, beta, rc).")
+        versioned = sorted((t for t in tags if _versioned(t)), key=lambda t: (t.time, t.name))
+        finals = [t for t in versioned if not _prerelease(t)]
+        if _finals_elsewhere(versioned, finals):
+            obs.append(FINALS_ELSEWHERE.format(last=f"{finals[-1].name} ({finals[-1].date})"))
+        main, others = _main_series([t for t in tags if _versioned(t)])
+        if others:
+            obs.append(f"Releases are read from the {f'{main!r} ' if main else 'unprefixed '}tag series; "
+                       f"{len(others)} other tag series ({', '.join(others[:4])}{' …' if len(others) > 4 else ''}) "
+                       "are not counted: they version components of the repository or follow an older naming.")
         evidence = [_tag_ref(t) for t in newest]
         if share >= thresholds["scheme_share_min"]:
-            return self.passed(f"{count} of {n} tags are version numbers ({scheme}); the latest is {newest[0].name} "
-                               f"({newest[0].date})", signal=Signal.OBSERVED, evidence=evidence,
+            return self.passed(f"{count} of {n} tags are version numbers ({scheme}); the latest release is "
+                               f"{latest.name} ({latest.date})", signal=Signal.OBSERVED, evidence=evidence,
                                measures=measures, observations=obs)
         return self.failed(f"only {count} of {n} tags are version numbers; the rest follow no version scheme",
                            evidence=evidence, measures=measures, observations=obs,
@@ -160,14 +225,20 @@ class REL002(Rule):
         measures = [Measure("releases", len(recent), window=win),
                     Measure("days since the latest release", age, "days", thresholds["stale_days"])]
         evidence = [_tag_ref(t) for t in rel[-3:][::-1]]
+        versioned = [t for t in sorted(tags, key=lambda t: (t.time, t.name)) if t.time <= as_of.ts and _versioned(t)]
+        finals = [t for t in versioned if not _prerelease(t)]
+        elsewhere = ([FINALS_ELSEWHERE.format(last=f"{finals[-1].name} ({finals[-1].date})")]
+                     if _finals_elsewhere(versioned, finals) else [])
         if len(recent) < 2:
             return self.failed(f"{_n(len(recent), 'release')} in the {win}; the latest, {rel[-1].name}, is "
-                               f"{age} days old",
-                               evidence=evidence, measures=measures, missing=("Regular release cadence",))
+                               f"{age} days old", observations=elsewhere,
+                               evidence=evidence, measures=measures, missing=("Regular release cadence",),
+                               not_determinable=(("Releases tagged on release branches that the audited revision "
+                                                  "does not reach"),) if elsewhere else ())
         gaps = [(b.time - a.time) / DAY for a, b in pairwise(recent)]
         med = round(median(gaps), 1)
         measures.insert(1, Measure("median days between releases", med, "days", thresholds["median_days_max"], win))
-        obs = [f"Release intervals ranged from {min(gaps):.0f} to {max(gaps):.0f} days in the {win}."]
+        obs = [f"Release intervals ranged from {min(gaps):.0f} to {max(gaps):.0f} days in the {win}."] + elsewhere
         if med > thresholds["median_days_max"]:
             return self.failed(f"{len(recent)} releases in the {win}, a median of {med:g} days apart",
                                evidence=evidence, measures=measures, observations=obs,
@@ -269,7 +340,8 @@ class REL004(Rule):
     Looks for release tooling (semantic-release, release-please, changesets,
     GoReleaser, Commitizen, release-it, towncrier, cargo-release …) among the
     dependencies and configuration files, CI jobs classified as releasing or
-    triggered by tags, and a written release procedure (``RELEASING.md``,
+    triggered by tags that publish or deploy (a test matrix that also runs on
+    tags cuts no release), and a written release procedure (``RELEASING.md``,
     ``docs/release-process.md``).
 
     ## Why it matters
@@ -289,7 +361,10 @@ class REL004(Rule):
         names = sorted({n for n, _ in found})
         jobs = ci.stage_map().get("release", [])
         evidence += [Evidence(path=p.path, line=s.line, note=f"CI job {s.job}") for p, s in jobs[:3]]
-        tagged = [p for p in ci.pipelines if set(p.triggers) & {"tag", "release"}]
+        # A pipeline that runs on tags releases only if it publishes or deploys something: git's
+        # .gitlab-ci.yml runs its test matrix on tags, which cuts no release.
+        tagged = [p for p in ci.pipelines if set(p.triggers) & {"tag", "release"}
+                  and any(st.stages & {"release", "deploy"} for st in p.steps)]
         evidence += [Evidence(path=p.path, note="CI runs on tags or releases") for p in tagged[:2]
                      if all(e.path != p.path for e in evidence)]
         docs = [p for p in tree.paths if _RELEASE_DOC.search(p) and not P.is_vendored(p)]
@@ -400,6 +475,8 @@ class REL006(Rule):
 _ROLLBACK_HEADING = re.compile(r"^#{1,6}\s*.*\broll(ing)?[- ]?backs?\b", re.IGNORECASE | re.MULTILINE)
 _ROLLBACK_LINE = re.compile(r"^.*\b(roll(ing)?[- ]?backs?|revert(ing)? (a|the) (release|deploy(ment)?))\b.*$",
                             re.IGNORECASE | re.MULTILINE)
+_RELEASE_TOPIC = re.compile(r"deploy|releas|rollback|roll[- ]back|production|incident|operations|\bops\b|"
+                            r"on-?call|outage|version", re.IGNORECASE)
 _ROLLBACK_CONTEXT = re.compile(r"\b(deploy|release|version|production|prod|previous)", re.IGNORECASE)
 
 
@@ -408,7 +485,9 @@ class REL007(Rule):
 
     Looks in the documentation (at most 300 files of 256 KB) for a rollback
     procedure: a heading about rolling back, or a line about rolling back or
-    reverting a deploy, a release or a version. Applies to deployed software only.
+    reverting a deploy, a release or a version. A rollback section in the runbook
+    of one operation (a key rotation) is reported as ad hoc: it does not say how to
+    restore the previous release. Applies to deployed software only.
 
     ## Why it matters
     Without a rehearsed rollback, a bad release stays in production while the fix is improvised.
@@ -428,7 +507,7 @@ class REL007(Rule):
         docs = [p for p in tree.paths if p.lower().endswith(_DOC_EXTS) and not P.is_vendored(p)
                 and not P.is_changelog(p)]
         docs.sort(key=lambda p: (0 if "rollback" in p.lower() else 1, p.count("/"), p))
-        evidence, read = [], 0
+        evidence, specific, read = [], [], 0
         for p in docs:
             if read >= MAX_SCAN_FILES or len(evidence) >= 3:
                 break
@@ -440,11 +519,24 @@ class REL007(Rule):
             if not m:
                 m = next((x for x in _ROLLBACK_LINE.finditer(text) if _ROLLBACK_CONTEXT.search(x.group(0))), None)
             if m:
-                evidence.append(Evidence(path=p, line=text.count("\n", 0, m.start()) + 1,
-                                         note=" ".join(m.group(0).split())[:100]))
+                ev = Evidence(path=p, line=text.count("\n", 0, m.start()) + 1, note=" ".join(m.group(0).split())[:100])
+                title = next((ln.lstrip("#= ").strip() for ln in text.splitlines() if ln.startswith(("#", "= "))), "")
+                # A rollback section of one operation's runbook (supabase's SAML key rotation) is not how
+                # to roll back a bad release.
+                said = re.sub(r"roll(ing)?[- ]?backs?", " ", m.group(0), flags=re.IGNORECASE)
+                if _RELEASE_TOPIC.search(f"{p} {said}") or (title != m.group(0).lstrip("#= ").strip()
+                                                              and _RELEASE_TOPIC.search(title)):
+                    evidence.append(ev)
+                elif len(specific) < 3:
+                    specific.append((ev, title or p))
         if evidence:
             return self.passed(f"a rollback procedure is written down in {evidence[0].path}",
                                signal=Signal.DOCUMENTED, evidence=evidence)
+        if specific:
+            what = "; ".join(f"{ev.path} ({title[:60]})" for ev, title in specific)
+            return self.passed(f"a rollback is written down only for specific operations ({what}), not for a "
+                               "bad release", signal=Signal.AD_HOC, evidence=[ev for ev, _ in specific],
+                               missing=("Rollback procedure (how to restore the previous release)",))
         return self.failed("no rollback procedure in the documentation",
                            missing=("Rollback procedure (how to restore the previous release)",))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from auditor.facts import history as H
 from auditor.facts.tree import line_of
 from auditor.model import Aspect, Effort, Evidence, Measure, Signal
@@ -30,7 +32,11 @@ class REV001(Rule):
     on the default branch — and counts those that arrived as a merged pull or
     merge request (GitHub merge commits and squash merges, GitLab ``See merge
     request``, Gerrit ``Change-Id``/``Reviewed-on``, ``Reviewed-by`` trailers)
-    against those pushed directly.
+    against those pushed directly. Back-merges of long-lived branches (``Merge branch
+    'stable'``) are left out; merges of topic branches that record no review are
+    counted apart from direct commits, and where a document sends patches to review
+    on a mailing list (git's ``SubmittingPatches``) they are review that happens
+    outside the repository.
 
     ## Why it matters
     Direct pushes skip the second pair of eyes that catches bugs and spreads knowledge of the code.
@@ -46,20 +52,33 @@ class REV001(Rule):
     aspect = Aspect.IMPLEMENTATION
     thresholds = {"window": 100, "reviewed_share_min": 0.7}
 
-    def check(self, history, thresholds):
+    def check(self, history, tree, thresholds):
         window = int(thresholds["window"])
         line = history.mainline(window)
         if len(line) < 5:
             return self.skip(f"insufficient history: {len(line)} commits on the default branch's first-parent line")
+        # A back-merge of a long-lived branch ("Merge branch 'stable'" in flask) brings changes that were
+        # reviewed where they first landed: it is neither a direct commit nor a review of its own.
+        back = _back_merges(history, len(line))
+        line = [i for i in line if i not in back] or line
         reviewed = [i for i in line if history.flags[i] & H.REVIEWED]
         share = len(reviewed) / len(line)
-        direct = len(line) - len(reviewed)
+        # A merge of a topic branch ("Merge branch 'ps/odb-pluggable'") is not a direct commit, but it
+        # records no review either: git's maintainer integrates topics reviewed on the mailing list.
+        topics = [i for i in line if history.flags[i] & H.MERGE and not history.flags[i] & H.REVIEWED]
+        direct = len(line) - len(reviewed) - len(topics)
         merges = sum(1 for i in line if history.flags[i] & H.MERGE)
-        win = f"last {len(line)} commits on the default branch"
+        win = f"last {len(line)} commits on the default branch" + (
+            f", besides {len(back)} back-merges of long-lived branches" if back else "")
         measures = [Measure("reviewed share", round(share, 2), "%", thresholds["reviewed_share_min"], win),
                     Measure("direct commits", direct, "commits", window=win),
                     Measure("merge commits", merges, "commits", window=win)]
-        kinds = []
+        if topics:
+            measures.insert(2, Measure("merged branches without a recorded review", len(topics), "commits",
+                                       window=win))
+        if back:
+            measures.append(Measure("back-merges of long-lived branches", len(back), "commits"))
+        kinds = [f"{len(back)} back-merges of long-lived branches (not counted)"] if back else []
         for flag, label in ((H.PR_MERGE, "GitHub pull-request merges"), (H.SQUASH_PR, "squash-merged pull requests"),
                             (H.MR_MERGE, "GitLab merge requests"), (H.GERRIT, "Gerrit reviews"),
                             (H.REVIEW_TRAILER, "Reviewed-by trailers")):
@@ -76,6 +95,23 @@ class REV001(Rule):
                                "reviewed merges", signal=Signal.OBSERVED, measures=measures,
                                evidence=[commit_ref(c) for c in examples], observations=observations,
                                not_determinable=PLATFORM_QUESTIONS)
+        topic_examples = [c for c in history.recent if c.flags & H.MAINLINE and c.flags & H.MERGE
+                          and not c.flags & H.REVIEWED][:3]
+        if (len(reviewed) + len(topics)) / len(line) >= thresholds["reviewed_share_min"] and len(topics) > direct:
+            lead = (f"{len(topics)} of {len(line)} commits on the default branch merge branches that record no review "
+                    f"(no pull-request number or Reviewed-by trailer); {direct} were direct commits")
+            process = _offline_review(tree)
+            evidence = [commit_ref(c, "merges a topic branch: " + c.subject[:90]) for c in topic_examples]
+            if process:
+                path, line_no, what = process
+                return self.passed(lead + f"; review happens outside the repository ({what}, {path})",
+                                   signal=Signal.EXTERNAL, measures=measures, observations=observations,
+                                   evidence=evidence + [Evidence(path=path, line=line_no, note=what)],
+                                   not_determinable=PLATFORM_QUESTIONS + (
+                                       "Reviews on the mailing list or patch tracker, which git does not record",))
+            return self.failed(lead, measures=measures, evidence=evidence, observations=observations,
+                               missing=("Review recorded with each merge (pull request, Reviewed-by trailer)",),
+                               not_determinable=PLATFORM_QUESTIONS)
         return self.failed(f"{direct} of {len(line)} commits on the default branch were direct commits",
                            measures=measures, evidence=[commit_ref(c, "direct commit: " + c.subject[:100])
                                                         for c in direct_examples],
@@ -83,6 +119,46 @@ class REV001(Rule):
                            missing=("Pull-request workflow for every change", "Required reviewers (number and role)",
                                     "Merge strategy (squash, rebase, merge commit)"),
                            not_determinable=PLATFORM_QUESTIONS)
+
+
+_LONG_LIVED = re.compile(r"^(?:(?:origin|upstream)/)?(?:stable|main|master|develop|development|dev|trunk|next|maint"
+                         r"|release|releases|production|staging|\d+(?:\.\d+)*(?:[.-]x)?|\d+-\d+-stable"
+                         r"|(?:release|maint|stable|hotfix)[-/][\w.-]+)$", re.IGNORECASE)
+
+
+def _back_merges(history, n: int) -> set[int]:
+    """Indices, among the newest ``n`` first-parent commits, that merge a long-lived branch back in."""
+    line = [c for c in history.recent if c.flags & H.MAINLINE][:n]
+    indices = history.mainline(n)
+    if len(line) != len(indices):
+        return set()  # the recent window does not cover the line: no subjects to read
+    out = set()
+    for i, c in zip(indices, line):
+        branch = H._merged_branch(c.subject) if c.flags & H.MERGE else None
+        if branch and not c.flags & H.REVIEWED and _LONG_LIVED.match(branch.split(" of ")[0].strip()):
+            out.add(i)
+    return out
+
+
+_PATCH_REVIEW = re.compile(
+    r"\b(?:send|sen[dt]|submit\w*|post\w*|mail\w*)\b[^\n]{0,80}\bpatch(?:es)?\b[^\n]{0,120}\bmailing[- ]list\b"
+    r"|\bmailing[- ]list\b[^\n]{0,160}\breview"
+    r"|\breview\w*\b[^\n]{0,120}\bon the mailing[- ]list\b", re.IGNORECASE)
+_PATCH_GUIDES = ("Documentation/SubmittingPatches", "SubmittingPatches", "Documentation/process/submitting-patches.rst",
+                 "docs/SubmittingPatches", "HACKING", "CONTRIBUTING.md", ".github/CONTRIBUTING.md", "CONTRIBUTING.rst",
+                 "Documentation/MyFirstContribution.adoc", "Documentation/MyFirstContribution.txt")
+
+
+def _offline_review(tree) -> tuple[str, int | None, str] | None:
+    """(path, line, what) of a document that sends changes to review on a mailing list, or None."""
+    for name in _PATCH_GUIDES:
+        path = tree.first(name)
+        text = tree.read_text(path) if path else None
+        if text:
+            m = _PATCH_REVIEW.search(text)
+            if m:
+                return path, line_of(text, _PATCH_REVIEW), "patches are reviewed on a mailing list"
+    return None
 
 
 class REV002(Rule):
@@ -180,6 +256,9 @@ class REV003(Rule):
                            observations=("The template has no `- [ ]` checklist for reviewers to tick.",))
 
 
+_ALSO_FORMATS = {"Biome", "Deno"}
+
+
 class REV004(Rule):
     """Code standards are enforced by linters and formatters.
 
@@ -203,7 +282,8 @@ class REV004(Rule):
 
     def check(self, tools, ci, tree):
         linters = tools.in_category("linter", "typechecker")
-        formatters = tools.in_category("formatter")
+        # Biome (and Deno) format as well as lint: one configuration is both.
+        formatters = tools.in_category("formatter") + [(n, ev) for n, ev in linters if n in _ALSO_FORMATS]
         stages = ci.stage_map()
         enforced = [(p.path, s) for p, s in stages.get("lint", []) + stages.get("format", [])]
         hooks = list(ci.precommit)

@@ -21,7 +21,9 @@ from auditor.facts import paths as P
 from auditor.facts.tree import line_of
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
+from auditor.rules._text import fast
 from auditor.rules.board import commit_ref, process_docs
+from auditor.rules.release import _releases as releases_of
 
 _PROSE = {"md", "mdx", "markdown", "rst", "adoc", "txt", "org", "yml", "yaml"}
 _DATE_IN_NAME = re.compile(r"(20\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])")
@@ -42,48 +44,53 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+def _tx(pattern: str):
+    """A case-insensitive pattern for searching whole documents (see rules/_text.py)."""
+    return fast(pattern, re.IGNORECASE, split=True)
+
+
 PLANNING = Ceremony(
     "Sprint Planning", "sprint planning",
     _rx(r"(^|/)((sprint|iteration)[-_ ]?)?planning([-_./]|$)|(^|/)sprints?([-_ ]?\d+)?(/|\.[a-z]+$)"
         r"|(^|/)sprint[-_ ]?\d+[-_.]"),
-    _rx(r"\bsprint planning\b|\biteration planning\b|\bplanning (meeting|session)s?\b|\b(one|two|three|1|2|3)[- ]weeks?"
+    _tx(r"\bsprint planning\b|\biteration planning\b|\bplanning (meeting|session)s?\b|\b(one|two|three|1|2|3)[- ]weeks?"
         r" (sprints?|iterations?)\b|\bsprint (length|goals?)\b|\bplanning poker\b"),
     (("Sprint length (1 week? 2 weeks?)",
-      _rx(r"\b(one|two|three|1|2|3)[- ]weeks? (sprints?|iterations?|cycles?)|\bsprint length|\bsprints? (last|run)")),
-     ("Capacity planning approach", _rx(r"\bcapacity\b|\bvelocity\b|\bavailability\b")),
-     ("Story pointing or estimation method", _rx(r"\bstory points?\b|\bplanning poker\b|\bt-?shirt siz|\bestimat")),
-     ("Sprint goal definition process", _rx(r"\b(sprint|iteration) goals?\b|\bgoals? for the (sprint|week)\b"))),
+      _tx(r"\b(one|two|three|1|2|3)[- ]weeks? (sprints?|iterations?|cycles?)|\bsprint length|\bsprints? (last|run)")),
+     ("Capacity planning approach", _tx(r"\bcapacity\b|\bvelocity\b|\bavailability\b")),
+     ("Story pointing or estimation method", _tx(r"\bstory points?\b|\bplanning poker\b|\bt-?shirt siz|\bestimat")),
+     ("Sprint goal definition process", _tx(r"\b(sprint|iteration) goals?\b|\bgoals? for the (sprint|week)\b"))),
 )
 STANDUP = Ceremony(
     "Daily Standup", "daily standups",
     _rx(r"(^|/)(daily[-_ ]?)?stand[-_ ]?ups?([-_./]|$)|(^|/)daily[-_ ]?(sync|notes|scrum)([-_./]|$)"
         r"|(^|/)(meeting[-_ ]?notes|meetings)/"),
-    _rx(r"\b(daily )?stand-?ups?\b|\bdaily (scrum|sync|check-?in)s?\b|\byesterday\b[^\n]{0,80}\btoday\b"),
+    _tx(r"\b(daily )?(standup|stand-up)s?\b|\bdaily (scrum|sync|check-?in)s?\b|\byesterday\b[^\n]{0,80}\btoday\b"),
     (("Format (async/sync, text/video)",
-      _rx(r"\basync|\bsynchronous\b|\bvideo\b|\bslack\b|\bdiscord\b|\bzoom\b|\bin[- ]person\b|\bthread\b")),
-     ("Required participants", _rx(r"\bparticipants?\b|\battendees?\b|\bwho (attends|joins)\b|\bwhole team\b")),
-     ("Update template (Yesterday/Today/Blockers)", _rx(r"\byesterday\b[\s\S]{0,300}\btoday\b|\bblockers?\b")),
-     ("Escalation process for blockers", _rx(r"\bescalat"))),
+      _tx(r"\basync|\bsynchronous\b|\bvideo\b|\bslack\b|\bdiscord\b|\bzoom\b|\bin[- ]person\b|\bthread\b")),
+     ("Required participants", _tx(r"\bparticipants?\b|\battendees?\b|\bwho (attends|joins)\b|\bwhole team\b")),
+     ("Update template (Yesterday/Today/Blockers)", _tx(r"\byesterday\b[\s\S]{0,300}\btoday\b|\bblockers?\b")),
+     ("Escalation process for blockers", _tx(r"\bescalat"))),
 )
 REVIEW = Ceremony(
     "Sprint Review", "sprint reviews",
     _rx(r"(^|/)((sprint|iteration)[-_ ]?reviews?|demo[-_ ]?days?|showcases?)([-_./]|$)"),
-    _rx(r"\bsprint reviews?\b|\biteration reviews?\b|\bdemo (day|session|meeting)s?\b|\bsprint demos?\b"
+    _tx(r"\bsprint reviews?\b|\biteration reviews?\b|\bdemo (day|session|meeting)s?\b|\bsprint demos?\b"
         r"|\bshowcase (meeting|session)s?\b"),
-    (("Demo format and audience", _rx(r"\bdemo|\baudience\b")),
-     ("Acceptance criteria verification", _rx(r"\bacceptance criteria\b|\baccepted\b")),
-     ("Stakeholder feedback capture", _rx(r"\bstakeholders?\b[\s\S]{0,200}\bfeedback\b|\bfeedback\b"))),
+    (("Demo format and audience", _tx(r"\bdemo|\baudience\b")),
+     ("Acceptance criteria verification", _tx(r"\bacceptance criteria\b|\baccepted\b")),
+     ("Stakeholder feedback capture", _tx(r"\bstakeholders?\b[\s\S]{0,200}\bfeedback\b|\bfeedback\b"))),
 )
 RETRO = Ceremony(
     "Sprint Retrospective", "retrospectives",
     _rx(r"(^|/)(retros?|retrospectives?)([-_./]|$)|[-_]retro(spective)?s?([-_.]|$)"),
-    _rx(r"\bretrospectives?\b|\bsprint retros?\b|\bstart[ ,/]+stop[ ,/]+continue\b|\bmad[ ,/]+sad[ ,/]+glad\b"
+    _tx(r"\bretrospectives?\b|\bsprint retros?\b|\bstart[ ,/]+stop[ ,/]+continue\b|\bmad[ ,/]+sad[ ,/]+glad\b"
         r"|\bwhat went well\b"),
     (("Retrospective format (Start/Stop/Continue, Mad/Sad/Glad, etc.)",
-      _rx(r"\bstart[ ,/]+stop|\bmad[ ,/]+sad|\bwent well\b|\bwent wrong\b|\bliked[ ,/]+learned"
+      _tx(r"\bstart[ ,/]+stop|\bmad[ ,/]+sad|\bwent well\b|\bwent wrong\b|\bliked[ ,/]+learned"
           r"|\bkeep[ ,/]+(drop|stop)")),
-     ("Action item tracking", _rx(r"\baction items?\b|\bactions?:|\bfollow[- ]ups?\b")),
-     ("Continuous improvement metrics", _rx(r"\bmetrics?\b|\bkpis?\b|\bmeasur"))),
+     ("Action item tracking", _tx(r"\baction items?\b|\bactions?:|\bfollow[- ]ups?\b")),
+     ("Continuous improvement metrics", _tx(r"\bmetrics?\b|\bkpis?\b|\bmeasur"))),
 )
 
 
@@ -320,8 +327,8 @@ class SPR005(Rule):
             measures.append(Measure("iterations named in tags, branches or commits", len(numbers),
                                     threshold=thresholds["min_sprints"], window=f"last {days} days"))
 
-        releases = [t for t in tags if window_start <= t.time <= as_of.ts and not t.prerelease
-                    and t not in sprint_tags]
+        # The product's final releases (one tag series, no pre-releases; see rules/release.py).
+        releases = [t for t in releases_of(tags, as_of) if window_start <= t.time and t not in sprint_tags]
         cadence = _cadence(releases, thresholds)
         measures.append(Measure("release tags", len(releases), window=f"last {days} days"))
         if cadence:

@@ -98,9 +98,18 @@ class VEL001(Rule):
             measures.append(Measure("change against the previous window", round(change, 2), "%"))
         if len(cur) < thresholds["min_commits"]:
             last = history.last_time
-            when = f"; the latest commit is from {_utc_date(last)}" if last else ""
-            return self.failed(f"only {len(cur)} commits in the last {d} days{when}", measures=measures,
-                               observations=obs)
+            latest = [t for t in (history.times[i] for i in range(min(history.total, 5000))) if t <= end]
+            last = latest[0] if latest else last
+            idle = (end - last) // DAY if last else None
+            when = (f"; the latest commit is from {_utc_date(last)}, {idle} days before the audit date"
+                    if last and idle and idle > d else f"; the latest commit is from {_utc_date(last)}" if last else "")
+            if last and idle and idle > d:
+                # Dormant as of the audit date: say what the last active weeks looked like.
+                before = history.count(since=last - d * DAY + 1, until=last, flags_none=H.MERGE)
+                obs.append(f"In the {d} days up to its latest commit ({_utc_date(last)}) the project had "
+                           f"{before} commits; nothing has landed since.")
+            lead = "no commits" if not cur else f"only {len(cur)} commit{'s' if len(cur) != 1 else ''}"
+            return self.failed(f"{lead} in the last {d} days{when}", measures=measures, observations=obs)
         msg = (f"{len(cur)} commits in the last {d} days, {per_week:g} per week on {active} of {d} days, "
                f"against {prev} in the {d} days before")
         if prev >= thresholds["min_commits"] and len(cur) < prev * (1 - thresholds["drop_max"]):
@@ -234,7 +243,8 @@ class VEL004(Rule):
         evening = sum(1 for _, t in local if 18 <= t.hour < start)
         n = len(local)
         night_share, weekend_share = len(night) / n, len(weekend) / n
-        weeks = lambda rows: len({t.isocalendar()[:2] for _, t in rows})
+        def weeks(rows):
+            return len({t.isocalendar()[:2] for _, t in rows})
         measures = [Measure(f"commits at night ({start:02d}:00–{end:02d}:00 local)", round(night_share, 2), "%",
                             thresholds["night_share_max"], win),
                     Measure("commits at weekends", round(weekend_share, 2), "%", thresholds["weekend_share_max"], win),

@@ -17,6 +17,7 @@ from auditor.facts.tree import FileTree, line_of
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
 from auditor.rules.docs import (
+    _section_kind,
     doc_files,
     fenced_blocks,
     headings,
@@ -67,8 +68,9 @@ DEV_PROCEDURES = (
               _rx(r"(^|/)hot[-_]?fix[^/]*\.(md|rst|adoc)$"),
               _rx(r"\bhot ?fix(es)?\b|\bemergency (fix|release|patch|change)(es|s)?\b|\bpatch releases?\b")),
     Procedure("onboarding", "New developer onboarding guide",
-              _rx(r"(^|/)(onboarding|development|developing|hacking|dev[-_]setup|developer[-_](setup|guide)"
-                  r"|local[-_](development|setup)|getting[-_]started|setup)[^/]*\.(md|rst|adoc)$"),
+              _rx(r"(^|/)((onboarding|development|developing|hacking|dev[-_]setup|developer[-_](setup|guide)"
+                  r"|local[-_](development|setup)|getting[-_]started)[^/]*"
+                  r"|setup([-_](dev|development|local|environment|env))?)\.(md|rst|adoc)$"),
               None),  # headings only in CONTRIBUTING, see _onboarding_headings
 )
 
@@ -416,10 +418,41 @@ DEV_ENV_FILES = (".devcontainer/devcontainer.json", ".devcontainer.json", ".gitp
                  "devbox.json", "Vagrantfile", ".devcontainer/docker-compose.yml")
 SETUP_SCRIPTS = re.compile(r"^(scripts?|bin|tools|dev)/(setup|bootstrap|dev[-_]setup|init[-_]dev|install[-_]deps)"
                            r"(\.(sh|ps1|py|js|ts|rb|bash))?$|^(setup|bootstrap)\.sh$", re.IGNORECASE)
+#: Build-from-source guides at the root or in the docs folder (git's INSTALL); Bazel's BUILD files are not.
+SETUP_DOCS = re.compile(r"^(?:docs?/|Documentation/)?(?:INSTALL(?:ING)?|BUILDING|COMPILING|HACKING)(?:\.(?:md|txt|rst|adoc))?$"
+                        r"|^(?:docs?/)?BUILD\.(?:md|txt|rst|adoc)$")
 SETUP_TASKS = ("setup", "setup:*", "setup-*", "bootstrap", "bootstrap:*", "dev-setup", "dev:setup", "init-dev",
                "install-deps", "deps", "onboard", "dev-env", "devenv")
 _ENV_VAR = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b|\b[A-Z][A-Z0-9]{2,}_\*")
 _STEP = re.compile(r"^\s*(\d+[.)]|[-*+])\s+\S", re.MULTILINE)
+
+
+LOCKFILES = ("Cargo.lock", "go.sum", "uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "package-lock.json",
+             "pnpm-lock.yaml", "yarn.lock", "bun.lock", "bun.lockb", "Gemfile.lock", "composer.lock", "mix.lock",
+             "gradle/wrapper/gradle-wrapper.properties", ".mvn/wrapper/maven-wrapper.properties", "flake.lock")
+_FROM_SOURCE = re.compile(r"\bfrom source\b|\bgit clone\b|\b(cargo|go|swift|zig)\s+build\b|\bcargo install --path\b"
+                          r"|^\s*(?:\$\s*)?(?-i:make)\b(?!\s+sure)|`make\b"  # the command, not "Make sure"
+                          r"|\b(uv|poetry|pdm)\s+(sync|install)\b|\bpip install -e\b|\bnpm (ci|install)\b"
+                          r"|\b(pnpm|yarn|bun) install\b|\bbundle install\b|\b\./gradlew\b|\bmvnw?\s+(install|package)\b",
+                          re.IGNORECASE | re.MULTILINE)
+
+
+def _build_from_source(tree: FileTree, readme: str | None, sections) -> tuple | None:
+    """(README heading, lockfile) when the README's setup section builds from source and a lockfile exists."""
+    if not readme or "setup" not in sections:
+        return None
+    lock = tree.first(*LOCKFILES)
+    if not lock:
+        return None
+    text = read_doc(tree, readme) or ""
+    # Every setup-like section, not only the first: ripgrep's "Installation" installs the binary, its
+    # "Building" section builds from source.
+    candidates = [sections["setup"]] + [h for h in headings(text) if h != sections["setup"]
+                                        and "setup" in (_section_kind(h.title), _section_kind(h.title, primary=False))]
+    for heading in candidates:
+        if _FROM_SOURCE.search(heading.title + "\n" + section_text(text, heading)):
+            return heading, lock
+    return None
 
 
 class WFL003(Rule):
@@ -429,8 +462,11 @@ class WFL003(Rule):
     Gitpod, tox / nox / Hatch environments, a setup script or a
     ``setup``/``bootstrap`` task-runner target) or a
     written environment (``.env.example`` / ``.env.sample``, or a dedicated
-    onboarding / development-setup document). A README setup section alone is
-    only a partial answer: it is cited, but does not pass.
+    onboarding / development-setup document, an ``INSTALL`` or ``BUILDING`` guide).
+    For a library or a command-line tool, a README section that builds from source
+    with the toolchain's lockfile committed (``Cargo.lock``, ``go.sum``, ``uv.lock``)
+    is a written setup. Otherwise a README setup section alone is only a partial
+    answer: it is cited, but does not pass.
 
     ## Why it matters
     Without a reproducible environment each new developer rebuilds the setup by trial and error, and "works on
@@ -461,6 +497,8 @@ class WFL003(Rule):
                 automated.append(Evidence(path=p, note="setup script"))
             elif ENV_EXAMPLES.search(p):
                 written.append(Evidence(path=p, note="environment variables template"))
+            elif SETUP_DOCS.search(p):
+                written.append(Evidence(path=p, note="build and installation guide"))
         envs = {}
         for t in tasks.tasks:
             if t.runner in ("tox", "nox", "hatch") and t.runner not in envs:
@@ -484,6 +522,16 @@ class WFL003(Rule):
                                evidence=written[:8], measures=measures,
                                missing=("One-command setup (setup script, docker-compose or dev container)",))
         readme, sections = readme_sections(tree)
+        built = _build_from_source(tree, readme, sections) if not project.deployed else None
+        if built:
+            # A library or command-line tool needs no services or secrets to develop on: building it from a
+            # written recipe with its dependencies pinned by the toolchain's lockfile is reproducible.
+            heading, lock = built
+            return self.passed(f"local setup is written down: {readme} ({heading.title}) builds the project from "
+                               f"source, and {lock} pins its dependencies", signal=Signal.DOCUMENTED,
+                               evidence=[Evidence(path=readme, line=heading.line, note=f"setup section: {heading.title}"),
+                                         Evidence(path=lock, note="lockfile")], measures=measures,
+                               missing=("One-command setup (setup script or task-runner target)",))
         obs, evidence = [], []
         env_vars: list[str] = []
         if readme and "setup" in sections:

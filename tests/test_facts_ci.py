@@ -1150,3 +1150,56 @@ def test_facts_are_deterministic_and_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.pipelines[0].name = "x"  # type: ignore[misc]
     assert all(isinstance(p.steps, tuple) and isinstance(p.jobs, tuple) for p in first.pipelines)
+
+
+# -- calibration on public repositories ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "stages"),
+    [
+        # Maven's package/install/deploy phases and Gradle's build run the tests first
+        # (spring-petclinic's `./gradlew build`), unless the command skips them.
+        ("mvn -B install", {"build", "test"}),
+        ("./mvnw -B package", {"build", "test"}),
+        ("./gradlew build", {"build", "test"}),
+        ("./gradlew build -x test", {"build"}),
+        ("mvn -B -Dmaven.test.skip=true install", {"build"}),
+        # GNU's `make check` is the test suite (adr-tools' .travis.yml), `make check-lint` is not.
+        ("make clean check", {"test"}),
+        ("make check-lint", {"lint"}),
+    ],
+)
+def test_jvm_and_make_commands_that_run_the_tests(command, stages):
+    assert classify_command(command) == frozenset(stages)
+
+
+@pytest.mark.parametrize("name", ["publish-test-pypi", "Publish to TestPyPI"])
+def test_publishing_to_test_pypi_is_a_release_not_a_test(name):
+    # requests' job publish-test-pypi was read as a test job.
+    assert classify_name(name) == frozenset({"release"})
+
+
+def test_a_bare_mvn_runs_the_poms_default_goal():
+    # commons-lang's CI runs `mvn --errors … -Ddoclint=all`; its pom's defaultGoal verifies and checks style.
+    found = facts({
+        "pom.xml": "<project><build><defaultGoal>clean verify checkstyle:check</defaultGoal></build></project>",
+        ".github/workflows/maven.yml": "on: [push]\njobs:\n  build:\n    runs-on: x\n    steps:\n"
+                                       "      - run: mvn --errors --batch-mode -Ddoclint=all\n",
+    })
+    stages = found.stage_map()
+    assert [s.text for _, s in stages["test"]] == ["mvn --errors --batch-mode -Ddoclint=all"]
+    assert "lint" in stages
+    # without a defaultGoal the same command runs neither tests nor checks
+    bare = facts({".github/workflows/maven.yml": "on: [push]\njobs:\n  build:\n    runs-on: x\n    steps:\n"
+                                                 "      - run: mvn --errors --batch-mode\n"})
+    assert "test" not in bare.stage_map() and "lint" not in bare.stage_map()
+
+
+def test_cloud_build_steps_are_read_by_the_image_name_not_its_registry_path():
+    # kind's images/base/cloudbuild.yaml: a builder under k8s-staging-test-infra that pushes an image.
+    found = facts({"images/base/cloudbuild.yaml": "steps:\n- name: gcr.io/k8s-staging-test-infra/gcb-docker-gcloud:latest\n"
+                                                  "  entrypoint: make\n  args: ['-C', 'images/base', 'push']\n"})
+    stages = found.stage_map()
+    assert not any(s in stages for s in ("test", "unit-test", "integration-test", "e2e-test")), stages
+    assert found.pipelines[0].jobs == ("gcb-docker-gcloud",)

@@ -992,3 +992,16 @@ def test_hostile_escaped_keys_do_not_make_line_search_quadratic():
     f = facts({"package.json": text})
     assert len(f.dependencies) == 5000
     assert time.perf_counter() - started < 10  # ~0.3s; a rescan per miss would take minutes
+
+
+def test_release_plugins_configured_in_a_pom_are_release_tooling():
+    # commons-lang configures the Commons Release Plugin (declared by its parent POM) through properties.
+    tree = FileTree.from_mapping({
+        "pom.xml": "<project>\n  <properties>\n    <commons.release.version>3.21.0</commons.release.version>\n"
+                   "  </properties>\n</project>\n",
+        "other/pom.xml": "<project><build><plugins><plugin>\n<artifactId>maven-release-plugin</artifactId>\n"
+                         "</plugin></plugins></build></project>\n",
+        "plain/pom.xml": "<project><artifactId>release-notes</artifactId></project>\n",
+    })
+    assert config_tools(tree) == [(Tool("Commons Release Plugin", "release-tooling"), "pom.xml"),
+                                  (Tool("Maven Release Plugin", "release-tooling"), "other/pom.xml")]

@@ -113,3 +113,25 @@ def test_hostile_message_cannot_forge_a_record(tmp_path):
         ws.cleanup()
     assert h.total == 2
     assert h.recent[0].subject == "second"
+
+
+def test_indices_select_by_time_and_flags_newest_first():
+    from array import array
+
+    h = H.History(available=True, total=10_000)
+    h.times = array("q", [10_000 - i for i in range(10_000)])
+    h.flags = array("Q", [(H.MERGE if i % 3 == 0 else 0) | (H.MAINLINE if i % 2 == 0 else 0) for i in range(10_000)])
+
+    def slow(since=None, until=None, flags_all=0, flags_none=0):
+        return [i for i in range(h.total)
+                if (until is None or h.times[i] <= until) and (since is None or h.times[i] >= since)
+                and h.flags[i] & flags_all == flags_all and not h.flags[i] & flags_none]
+
+    for kw in ({}, {"since": 2_000}, {"until": 9_500}, {"since": 100, "until": 8_000, "flags_none": H.MERGE},
+               {"flags_all": H.MAINLINE}, {"flags_all": H.MAINLINE | H.MERGE, "until": 5_000}):
+        assert list(h.indices(**kw)) == slow(**kw)
+        assert h.count(**kw) == len(slow(**kw))
+    assert h.mainline(3) == [0, 2, 4]
+    # a caller that stops early is not made to wait for the whole history
+    it = h.indices(flags_none=H.MERGE)
+    assert [next(it), next(it)] == [1, 2]

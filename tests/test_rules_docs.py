@@ -269,3 +269,78 @@ def test_translations_are_skipped_and_nested_contributing_is_found():
     assert is_translation("docs/de/docs/contributing.md") and not is_translation("docs/en/docs/contributing.md")
     assert doc_files(tree) == ["README.md", "docs/en/docs/contributing.md"]
     assert health_files(tree) == {"contributing": "docs/en/docs/contributing.md"}
+
+
+# -- calibration on public repositories -----------------------------------------------------------
+
+UMAMI_README = """<p align="center"><img src="https://content.umami.is/logo.png"></p>
+
+## Getting Started
+
+A detailed getting started guide can be found at [umami.is/docs](https://umami.is/docs/).
+
+## Installing from Source
+
+### Requirements
+
+- A server with Node.js version 18.18 or newer
+
+### Get the source code and install packages
+
+```bash
+git clone https://github.com/umami-software/umami.git
+pnpm install
+```
+
+## Getting Updates
+
+To get the latest features, simply do a pull, install any new dependencies, and rebuild.
+"""
+
+
+def test_a_readme_that_points_to_the_project_s_documentation_site_is_external_documentation():
+    # umami: the README covers installation; everything else is at umami.is/docs.
+    files = {"README.md": UMAMI_README, "package.json": '{"name": "umami", "version": "3.1.0"}'}
+    f = evaluate(DOC001, files=files)
+    assert f.outcome is Outcome.PASS and f.signal is Signal.EXTERNAL, f.message
+    assert "https://umami.is/docs/" in f.message
+    # a third party's documentation (Vercel's, for next.js commerce) is not the project's own
+    third = {"README.md": UMAMI_README.replace("umami.is/docs", "vercel.com/docs"),
+             "package.json": '{"name": "commerce"}'}
+    assert evaluate(DOC001, files=third).outcome is Outcome.FAIL
+
+
+def test_a_readme_that_is_a_map_to_the_documentation_in_the_tree_passes():
+    # git: a short README that sends readers to Documentation/gittutorial.adoc, giteveryday.adoc and INSTALL.
+    readme = ("Git - fast, scalable, distributed revision control system\n"
+              "=========================================================\n\n"
+              "Git is a fast, scalable, distributed revision control system with an unusually rich command set.\n\n"
+              "Please read the file [INSTALL][] for installation instructions.\n\n"
+              "See [Documentation/gittutorial.adoc][] to get started, then see\n"
+              "[Documentation/giteveryday.adoc][] for a useful minimum set of commands.\n\n"
+              "[INSTALL]: INSTALL\n[Documentation/gittutorial.adoc]: Documentation/gittutorial.adoc\n"
+              "[Documentation/giteveryday.adoc]: Documentation/giteveryday.adoc\n")
+    files = {"README.md": readme, "INSTALL": "make install\n", "Documentation/gittutorial.adoc": "= tutorial\n",
+             "Documentation/giteveryday.adoc": "= everyday\n"}
+    f = evaluate(DOC001, files=files)
+    assert f.outcome is Outcome.PASS and f.signal is Signal.DOCUMENTED, f.message
+    assert {e.path for e in f.evidence if e.note == "documentation linked from the README"} == {
+        "INSTALL", "Documentation/gittutorial.adoc", "Documentation/giteveryday.adoc"}
+
+
+def test_release_notes_in_the_documentation_are_the_changelog_and_history_c_is_not():
+    # fastapi keeps docs/en/docs/release-notes.md; git keeps Documentation/RelNotes/ and has builtin/history.c.
+    fastapi = evaluate(DOC002, files={"CONTRIBUTING.md": "x", "LICENSE": "x",
+                                      "docs/en/docs/release-notes.md": "## 0.1\n"})
+    assert fastapi.outcome is Outcome.PASS and "docs/en/docs/release-notes.md" in fastapi.message
+    git = evaluate(DOC002, files={"CONTRIBUTING.md": "x", "COPYING": "x", "builtin/history.c": "int x;\n",
+                                  "Documentation/RelNotes/2.55.0.adoc": "Git v2.55 Release Notes\n"})
+    assert "builtin/history.c" not in git.message
+    assert "Documentation/RelNotes/" in git.message
+
+
+def test_a_hugo_site_built_by_netlify_is_a_documentation_site():
+    # kind: netlify.toml builds site/ with hugo.
+    f = evaluate(DOC006, files={"netlify.toml": '[build]\nbase = "site/"\ncommand = "hugo"\n',
+                                "site/content/_index.md": "# kind\n"})
+    assert f.outcome is Outcome.PASS and "Hugo" in f.message, f.message

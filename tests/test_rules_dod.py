@@ -235,3 +235,26 @@ def test_ticket_driven_history_uses_tickets_as_the_unit():
 def test_leading_ticket_key_is_read_past():
     h = make_history([{"subject": "SMS-12 Add promo limits", "paths": ["src/p.ts"]}])
     assert is_feature(h.recent[0])
+
+
+def test_a_library_s_implicit_dod_asks_for_a_verified_release_not_a_production_deployment():
+    # click, requests: "deployment verified in production; monitoring/alerts configured" do not apply to a library.
+    from auditor.facts.project import Project
+
+    library = evaluate(DOD003, files={"pyproject.toml": "[project]\nname = 'lib'\n"}, history=_features(9, 2),
+                       project=Project(kind="library", deployed=False))
+    missing = next(o for o in library.observations if o.startswith("Missing from DoD"))
+    assert "deployment verified in production" not in missing and "monitoring/alerts" not in missing
+    assert "release verified" in missing
+    service = evaluate(DOD003, history=_features(9, 2), project=Project(kind="service", deployed=True))
+    assert "deployment verified in production" in next(o for o in service.observations
+                                                        if o.startswith("Missing from DoD"))
+
+
+def test_subsystem_prefixed_and_gitmoji_subjects_are_features():
+    # git titles commits by subsystem ("builtin/log: add --foo"); fastapi marks features with a sparkle.
+    subjects = {"builtin/log: add --foo option": True, "refs, odb: introduce pluggable backends": True,
+                "http: teach the client to retry": True, "\u2728 Add support for Pydantic v2": True,
+                "t7528: fix flaky test": False, "mailmap: map an address": False, "\U0001f41b Fix a crash": False}
+    h = make_history([{"subject": s, "paths": ["src/a.c"]} for s in subjects])
+    assert {c.subject: is_feature(c) for c in h.recent} == subjects

@@ -168,3 +168,36 @@ def test_contribution_steps_are_not_manual_procedures():
                     "2. Fork, branch from `main`, and open a pull request.\n3. Add an entry to CHANGELOG.md.\n")
     f = evaluate(PAIN001, files={"CONTRIBUTING.md": contributing})
     assert f.outcome is Outcome.PASS
+
+
+# -- calibration on public repositories -----------------------------------------------------------
+
+LIBRARY = Project(kind="library", deployed=False)
+USER_GUIDE = ("# User guide\n\n- You can manually specify file types with `--type-add`.\n"
+              "- Or manually override the ignore rules per directory.\n")
+RELEASE_CHECKLIST = ("# Release\n\n1. Manually bump the version in Cargo.toml\n2. Copy the changelog into the "
+                     "release page by hand\n3. Click publish on the releases dashboard\n")
+
+
+def test_a_library_s_user_guides_are_not_the_team_s_manual_procedures():
+    # ripgrep's GUIDE.md and rails' guides tell users what they can do by hand.
+    files = {"GUIDE.md": USER_GUIDE, "guides/source/asset_pipeline.md": START_HERE, "Cargo.toml": "[package]\n"}
+    f = evaluate(PAIN001, files=files, project=LIBRARY)
+    assert f.outcome is Outcome.SKIP, f.message
+    # the team's own release checklist still counts
+    files["RELEASE-CHECKLIST.md"] = RELEASE_CHECKLIST
+    f = evaluate(PAIN001, files=files, project=LIBRARY)
+    assert f.outcome is Outcome.FAIL and "RELEASE-CHECKLIST.md" in f.message and "GUIDE.md" not in f.message
+    # release notes are not procedures either (git's Documentation/RelNotes/)
+    notes = {"Documentation/RelNotes/1.5.0.6.adoc": START_HERE, "CONTRIBUTING.md": "# Contributing\n"}
+    assert evaluate(PAIN001, files=notes, project=LIBRARY).outcome is Outcome.PASS
+
+
+def test_scripts_that_run_the_test_suite_and_test_support_code_are_not_ad_hoc_tests():
+    # fastapi's scripts/test-cov-html.sh, full-stack-fastapi-template's scripts/test-local.sh, rails' test_common.rb
+    files = {"scripts/test-cov-html.sh": "#!/usr/bin/env bash\nset -e\nbash scripts/test-cov.sh --cov-report=html\n",
+             "scripts/test-local.sh": "docker-compose up -d\ndocker-compose exec -T backend bash scripts/tests-start.sh\n",
+             "tools/test_common.rb": "require_relative 'support/leak_checker'\nActiveSupport::TestCase.alias_method :a, :b\n",
+             "scripts/test_webhook.sh": "curl -X POST localhost:3000/webhook\n"}
+    f = evaluate(PAIN008, files=files)
+    assert f.message == "1 ad-hoc test script outside the test suite: scripts/test_webhook.sh", f.message

@@ -278,3 +278,72 @@ def test_time_to_restore_proxy_from_revert_bodies():
     f = evaluate(REL011, history=make_history(commits))
     assert f.outcome is Outcome.FAIL and f.measures[0].value == 96.0
     assert evaluate(REL011, history=make_history(daily(5))).outcome is Outcome.SKIP
+
+
+# -- calibration: tag series and pre-release spellings of public repositories ---------------------
+
+
+def test_component_tags_of_a_workspace_are_not_the_products_releases():
+    # ripgrep tags its crates (ignore-0.4.x, globset-0.4.x, often the same day) beside ripgrep's own releases.
+    crates = tuple(tag(f"{c}-0.4.{i}", f"2025-{m:02d}-0{d}") for i, (m, d) in enumerate(
+        [(2, 1), (3, 2), (3, 3), (5, 4), (6, 5), (7, 6), (8, 7), (9, 8), (10, 9)]) for c in ("ignore", "globset"))
+    product = (tag("14.1.0", "2025-01-10"), tag("14.1.1", "2025-06-10"), tag("15.0.0", "2025-09-20"))
+    f = evaluate(REL002, tags=crates + product, as_of="2025-10-15")
+    assert "3 releases in the last 365 days" in f.message, f.message
+    latest = evaluate(REL001, files=PKG, tags=crates + product, as_of="2025-10-15")
+    assert "the latest release is 15.0.0" in latest.message
+    assert any("2 other tag series" in o and "ignore" in o for o in latest.observations), latest.observations
+
+
+def test_prefixed_release_tags_and_rc_tags_are_read_as_versions_and_pre_releases():
+    # commons-lang: rel/commons-lang-3.20.0 marks the release, commons-lang-3.20.0-RC2 the candidate before it.
+    tags = []
+    for minor, day in ((18, "2025-07-09"), (19, "2025-09-24"), (20, "2025-10-10")):
+        tags += [tag(f"commons-lang-3.{minor}.0-RC1", day), tag(f"rel/commons-lang-3.{minor}.0", day)]
+    tags.append(tag("commons-lang-3.11-RC2", "2020-07-06"))
+    f = evaluate(REL001, files=PKG, tags=tuple(tags), as_of="2025-10-15")
+    assert f.outcome is Outcome.PASS, f.message
+    assert "the latest release is rel/commons-lang-3.20.0" in f.message
+    cadence = evaluate(REL002, tags=tuple(tags), as_of="2025-10-15")
+    assert cadence.measures[0].value == 3
+
+
+def test_dotted_pre_releases_are_not_releases():
+    # rails' main branch reaches only v8.1.0.beta1-style tags; finals are tagged on stable branches.
+    tags = (tag("v8.0.0", "2024-11-07"), tag("v8.1.0.beta1", "2025-09-04"))
+    f = evaluate(REL002, tags=tags, as_of="2025-10-15")
+    assert "the latest, v8.0.0" in f.message
+
+
+def test_pre_releases_mark_a_branch_whose_finals_are_tagged_elsewhere():
+    # rails/main reaches v2.3.2.1 (2009) and then only betas and release candidates.
+    tags = (tag("v2.3.2.1", "2009-03-17"), tag("v8.0.0.beta1", "2024-09-26"), tag("v8.0.0.rc1", "2024-10-19"),
+            tag("v8.1.0.beta1", "2025-09-04"))
+    f = evaluate(REL001, files=PKG, tags=tags, as_of="2025-10-15")
+    assert "the latest release is v8.1.0.beta1" in f.message, f.message
+    assert any("final releases are likely tagged on release branches" in o for o in f.observations)
+    cadence = evaluate(REL002, tags=tags, as_of="2026-06-01")
+    assert "the latest, v8.1.0.beta1" in cadence.message, cadence.message
+    assert any("release branches" in o for o in cadence.observations)
+
+
+def test_a_rollback_in_one_operation_s_runbook_is_not_a_release_rollback():
+    # supabase/auth: docs/saml_key_rotation.md has a "Rollback" section for the key rotation only.
+    runbook = ("# SAML SP Key Rotation Runbook\n\n## Step 1 — Generate the new key\n\n## Rollback\n\n"
+               "| Phase | How to rollback |\n| After Step 2 | Clear the key and redeploy. |\n")
+    f = evaluate(REL007, files={"docs/saml_key_rotation.md": runbook}, project=SERVICE)
+    assert f.outcome is Outcome.PASS and f.signal is Signal.AD_HOC, f.message
+    assert "only for specific operations" in f.message and "SAML SP Key Rotation Runbook" in f.message
+    releasing = "# Releasing\n\n## Rollback\n\nRedeploy the previous tag.\n"
+    g = evaluate(REL007, files={"docs/saml_key_rotation.md": runbook, "RELEASING.md": releasing}, project=SERVICE)
+    assert g.signal is Signal.DOCUMENTED and g.evidence[0].path == "RELEASING.md"
+
+
+def test_a_pipeline_that_only_tests_tagged_builds_cuts_no_release():
+    # git's .gitlab-ci.yml runs its test jobs on tags too; no job publishes anything.
+    gitlab = ("test:linux:\n  script:\n    - make test\n  rules:\n    - if: $CI_COMMIT_TAG\n"
+              "    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n")
+    f = evaluate(REL004, files={".gitlab-ci.yml": gitlab, "Makefile": "test:\n"})
+    assert f.outcome is Outcome.FAIL, f.message
+    publish = gitlab + "publish:\n  script:\n    - twine upload dist/*\n  rules:\n    - if: $CI_COMMIT_TAG\n"
+    assert evaluate(REL004, files={".gitlab-ci.yml": publish}).outcome is Outcome.PASS

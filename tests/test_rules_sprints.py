@@ -1,5 +1,7 @@
 """Sprint rules on literal facts: ceremony notes and iteration boundaries with the weekly rhythm."""
 
+import hashlib
+
 from auditor.facts.refs import Tag
 from auditor.model import Outcome, Signal
 from auditor.rules.sprints import SPR001, SPR002, SPR003, SPR004, SPR005
@@ -11,7 +13,9 @@ def _measure(finding, name):
 
 
 def _tag(name, date):
-    return Tag(name=name, commit="0" * 40, time=_iso_ts(date + "T12:00:00+00:00")[0], annotated=True,
+    # Each release tags its own commit (releases are counted once per commit).
+    commit = hashlib.sha1(name.encode()).hexdigest()
+    return Tag(name=name, commit=commit, time=_iso_ts(date + "T12:00:00+00:00")[0], annotated=True,
                scheme="semver" if name.startswith("v") else "other")
 
 

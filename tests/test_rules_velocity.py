@@ -42,7 +42,12 @@ def test_thin_or_shallow_history_is_insufficient():
 def test_silence_and_slowdown_fail():
     old = [{"subject": f"old {i}", "date": on(days_ago(60 + i))} for i in range(10)]
     f = evaluate(VEL001, history=make_history(old))
-    assert f.outcome is Outcome.FAIL and f.message.startswith("only 0 commits in the last 28 days")
+    assert f.outcome is Outcome.FAIL
+    # a dormant project: the message says how long, and the observation what the last active weeks held
+    assert f.message == ("no commits in the last 28 days; the latest commit is from 2025-08-19, 60 days before "
+                         "the audit date"), f.message
+    assert f.observations[-1] == ("In the 28 days up to its latest commit (2025-08-19) the project had 10 commits; "
+                                  "nothing has landed since.")
     slowing = ([{"subject": f"new {i}", "date": on(days_ago(2 + i))} for i in range(5)]
                + [{"subject": f"prev {i}", "date": on(days_ago(29 + i // 2))} for i in range(20)])
     f = evaluate(VEL001, history=make_history(slowing))

@@ -229,3 +229,78 @@ def test_operations_do_not_apply_to_a_library():
     f = evaluate(WFL004, files=files)
     assert f.outcome is Outcome.NOT_APPLICABLE
     assert "not deployed" in f.message
+
+
+# -- calibration on public repositories -------------------------------------------------------------
+
+RIPGREP_README = """\
+# ripgrep
+
+ripgrep recursively searches directories for a regex pattern.
+
+### Installation
+
+If you're a **macOS Homebrew** user, then you can install ripgrep with `brew install ripgrep`.
+
+### Building
+
+ripgrep is written in Rust, so you'll need to grab a Rust installation in order to compile it.
+
+```
+$ git clone https://github.com/BurntSushi/ripgrep
+$ cd ripgrep
+$ cargo build --release
+```
+"""
+CARGO = '[package]\nname = "ripgrep"\nversion = "15.0.0"\n\n[[bin]]\nname = "rg"\npath = "crates/core/main.rs"\n'
+
+
+def test_a_cli_built_from_source_with_a_lockfile_has_a_reproducible_setup():
+    # ripgrep: no .env or docker-compose to expect of a command-line tool; README "Building" + Cargo.lock is the setup.
+    files = {"README.md": RIPGREP_README, "Cargo.toml": CARGO, "Cargo.lock": "# lock\n", "crates/core/main.rs": ""}
+    f = evaluate(WFL003, files=files)
+    assert f.outcome is Outcome.PASS and f.signal is Signal.DOCUMENTED, f.message
+    assert "Cargo.lock pins its dependencies" in f.message
+    # without the lockfile, or for a deployed service, the README section alone stays partial
+    no_lock = dict(files)
+    del no_lock["Cargo.lock"]
+    assert evaluate(WFL003, files=no_lock).outcome is Outcome.FAIL
+    service = {"README.md": RIPGREP_README, "package.json": SEED_PACKAGE, "package-lock.json": "{}"}
+    assert evaluate(WFL003, files=service).outcome is Outcome.FAIL
+
+
+def test_a_howto_named_setup_is_not_an_onboarding_guide():
+    # git: Documentation/howto/setup-git-server-over-http.adoc was read as "new developer onboarding guide".
+    files = {"Documentation/howto/setup-git-server-over-http.adoc": "= Setting up a git server over HTTP\n",
+             "Makefile": "all:\n", "main.c": "int main(void) { return 0; }\n"}
+    f = evaluate(WFL003, files=files)
+    assert f.outcome is Outcome.FAIL, f.message
+    assert evaluate(WFL003, files={"docs/setup-dev.md": "# Setup\n", "main.c": ""}).outcome is Outcome.PASS
+
+
+def test_an_install_guide_is_a_written_setup():
+    # git: INSTALL at the root explains how to build and install from source.
+    f = evaluate(WFL003, files={"INSTALL": "Normally you can just do \"make\" followed by \"make install\".\n",
+                                "Makefile": "all:\n", "git.c": ""})
+    assert f.outcome is Outcome.PASS and f.signal is Signal.DOCUMENTED and "INSTALL" in f.message
+    assert evaluate(WFL003, files={"BUILD": "cc_binary(name = 'x')\n", "x.c": ""}).outcome is Outcome.FAIL
+
+
+def test_an_asciidoc_underline_is_not_a_fenced_diagram():
+    # git's Documentation/git-status.adoc: "Short Format" underlined with ~~~ was read as a fence holding an
+    # ASCII process diagram ("<xy> <orig-path> -> <path>", "merge").
+    doc = ("git-status(1)\n=============\n\nShort Format\n~~~~~~~~~~~~\n\nIn the short-format, the status is\n\n"
+           "\t<xy> <path>\n\t<xy> <orig-path> -> <path>\n\nWhen a merge is occurring -> review, release.\n\n"
+           "Porcelain Format\n~~~~~~~~~~~~~~~~\n\ntext\n")
+    assert find_diagrams(FileTree.from_mapping({"Documentation/git-status.adoc": doc})) == []
+    assert evaluate(WFL002, files={"Documentation/git-status.adoc": doc}).outcome is Outcome.FAIL
+
+
+def test_installing_a_library_as_a_user_is_not_building_it_from_source():
+    # fastapi's README "Installation" tells users to `uv add fastapi` and to "make sure" of the quotes.
+    readme = ("# FastAPI\n\n## Installation\n\nFirst install uv, then add FastAPI to your project:\n\n"
+              "```console\n$ uv add \"fastapi[standard]\"\n```\n\n**Note**: Make sure you put it in quotes.\n")
+    files = {"README.md": readme, "pyproject.toml": "[project]\nname = 'fastapi'\n", "uv.lock": "x"}
+    assert evaluate(WFL003, files=files).outcome is Outcome.FAIL
+    files["README.md"] = readme + "\n## Building\n\n```\n$ make\n```\n"
+    assert evaluate(WFL003, files=files).outcome is Outcome.PASS

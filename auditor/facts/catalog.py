@@ -948,6 +948,11 @@ CONFIG_FILES: dict[str, Tool] = {
     "antora.yml": _t("Antora", "docs-site"),
     "typedoc.json": _t("TypeDoc", "docs-site"),
     ".storybook/main.*": _t("Storybook", "docs-site"),
+    "hugo.toml": _t("Hugo", "docs-site"),
+    "hugo.yaml": _t("Hugo", "docs-site"),
+    "hugo.yml": _t("Hugo", "docs-site"),
+    "hugo.json": _t("Hugo", "docs-site"),
+    ".yardopts": _t("YARD", "docs-site"),
 }
 
 # -- lookups ---------------------------------------------------------------------------------
@@ -1080,6 +1085,15 @@ SECTION_TOOLS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "tox.ini": (("[flake8]", "flake8", "linter"), ("[pytest]", "pytest", "test-framework")),
     ".pylintrc": (), "package.json": (('"eslintConfig"', "ESLint", "linter"), ('"prettier"', "Prettier", "formatter"),
                                       ('"jest"', "Jest", "test-framework")),
+    # Release plugins a POM configures through properties or its build section (commons-lang's
+    # <commons.release.version> drives the Commons Release Plugin its parent POM declares).
+    # A hosting config that builds a site with a static-site generator (kind's netlify.toml runs hugo on site/).
+    "netlify.toml": (('command = "hugo', "Hugo", "docs-site"), ("command = 'hugo", "Hugo", "docs-site"),
+                     ('command = "mkdocs', "MkDocs", "docs-site"), ('command = "jekyll', "Jekyll", "docs-site"),
+                     ('command = "mdbook', "mdBook", "docs-site"), ('command = "sphinx-build', "Sphinx", "docs-site")),
+    "pom.xml": (("<commons.release.", "Commons Release Plugin", "release-tooling"),
+                ("<artifactId>maven-release-plugin</artifactId>", "Maven Release Plugin", "release-tooling"),
+                ("<artifactId>jreleaser-maven-plugin</artifactId>", "JReleaser", "release-tooling")),
 }
 
 
@@ -1098,7 +1112,7 @@ def config_tools(tree: FileTree) -> list[tuple[Tool, str]]:
         if sections and path.count("/") <= 2:
             text = tree.read_text(path) or ""
             for marker, tool_name, category in sections:
-                if (marker in text if marker.startswith('"') else
+                if (marker in text if marker.startswith(('"', "<")) else
                         any(line.strip().startswith(marker) for line in text.splitlines())):
                     found.add((Tool(tool_name, category), path))
     return sorted(found, key=lambda p: (CATEGORIES.index(p[0].category), p[0].name, p[1]))

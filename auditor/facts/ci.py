@@ -27,6 +27,7 @@ in :attr:`CiPipeline.problem`, and every collection read is bounded.
 from __future__ import annotations
 
 import bisect
+import contextvars
 import datetime
 import json
 import posixpath
@@ -165,7 +166,8 @@ STAGE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
                           r"api[-_ ]?tests?", r"contract[-_ ]?tests?")),
     ("e2e-test", (r"e2e(?:[-_ ]?tests?)?", r"end[-_ ]?to[-_ ]?end", r"acceptance(?:[-_ ]?tests?)?",
                   r"(?:ui|browser|system|smoke|functional)[-_ ]?tests?")),
-    ("test", (r"tests?", r"testing")),
+    # "publish-test-pypi" publishes to TestPyPI: it runs no tests.
+    ("test", (r"tests?(?![-_ ]?py ?pi)", r"testing")),
     ("coverage", (r"cov",)),
     ("build", (r"build(?:s|ing)?", r"compil(?:e|es|ation)", r"packag(?:e|es|ing)", r"assemble")),
     ("security-scan", (r"security", r"sast", r"dast", r"secrets?[-_ ]?(?:scan(?:ning)?|detection)",
@@ -177,7 +179,7 @@ STAGE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("docs", (r"docs?", r"documentation", r"docsite")),
     ("deploy", (r"deploy(?:s|ed|ing|ments?)?", r"pages", r"rollout", r"provision(?:ing)?")),
     ("release", (r"releas(?:e|es|ing)",
-                 (r"publish(?:es|ing)?[-_ ]+(?:to[-_ ]+)?"
+                 (r"publish(?:es|ing)?[-_ ]+(?:to[-_ ]+)?(?:test[-_ ]?)?"
                   r"(?:pypi|npm|crates|rubygems|nuget|maven|packages?)"))),
     ("container", (r"containers?",)),
     ("benchmark", (r"bench(?:es|marks?|marking)?", r"perf(?:ormance)?(?:[-_ ]?tests?)?",
@@ -186,18 +188,24 @@ STAGE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 # Maven and Gradle goals sit after any number of flags on the same command line.
 _JVM_GOAL = r"(?:mvnw?|gradlew?)\b[^\n;&|]*?[\s:]"
+_MAVEN_RUNS_TESTS = r"mvnw?\b(?![^\n;&|]*(?:skipTests|maven\.test\.skip=true))[^\n;&|]*?\s"
+_GRADLE_RUNS_TESTS = r"gradlew?\b(?![^\n;&|]*(?:\s-x\s*:?test\b|--exclude-task\s+:?test\b))[^\n;&|]*?[\s:]"
 
 #: Tools and commands, read everywhere: names, references and commands.
 STAGE_TOOLS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (_RUNNER, (r"pytest", r"py\.test", r"python\d?(?:\.\d+)?\s+-m\s+unittest", r"unittest",
                r"nose2", r"nosetests", r"jest", r"vitest", r"mocha", r"jasmine", r"karma",
                r"go\s+test", r"gotestsum", r"cargo\s+(?:test|nextest)",
-               r"(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?t(?:est)?", r"deno\s+test", _JVM_GOAL + r"test",
+               r"(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?t(?:est)?", r"deno\s+test",
+               r"(?:mvnw?|gradlew?)\b[^\n;&|]*?(?<!-x)[\s:]test",  # not Gradle's "-x test", which skips them
                r"rspec", r"phpunit", r"dotnet\s+test", r"ctest", r"mix\s+test", r"swift\s+test",
                r"flutter\s+test", r"xcodebuild\b[^\n;&|]*\stest", r"sbt\s+test", r"lein\s+test",
                r"manage\.py\s+test", r"setup\.py\s+test", r"hatch\s+test", r"rake\s+(?:test|spec)",
                r"elm-test")),
-    ("test", (r"tox(?!\s+-e)", r"nox(?!\s+-s)", _JVM_GOAL + r"verify")),
+    ("test", (r"tox(?!\s+-e)", r"nox(?!\s+-s)", _JVM_GOAL + r"verify",
+              r"make\b[^\n;&|#]*?\scheck(?![-\w:.])",  # GNU's "make check" runs the test suite
+              # Maven's package, install and deploy phases, and Gradle's build, run the tests first.
+              _MAVEN_RUNS_TESTS + r"(?:package|install|deploy)", _GRADLE_RUNS_TESTS + r"(?:build|check)")),
     ("integration-test", (r"testcontainers", r"newman", _JVM_GOAL + r"integrationTest")),
     ("e2e-test", (r"playwright", r"cypress", r"selenium", r"webdriverio", r"wdio", r"puppeteer",
                   r"testcafe", r"nightwatch", r"detox", r"maestro")),
@@ -333,6 +341,18 @@ def _name_stages(name: str) -> set[str]:
     return found
 
 
+#: The root POM's ``<defaultGoal>`` while a tree's CI files are read: a bare ``mvn`` (flags, no goal) runs it.
+_MAVEN_DEFAULT_GOAL: contextvars.ContextVar[str | None] = contextvars.ContextVar("maven_default_goal",
+                                                                                default=None)
+_BARE_MAVEN = re.compile(r"^(?:\./)?mvnw?(?:\s+(?:-\S+|\$\{\{[^}]*\}\}))*\s*$")
+_DEFAULT_GOAL = re.compile(r"<defaultGoal>\s*([^<]{1,300}?)\s*</defaultGoal>")
+
+
+def _default_goal(tree: FileTree) -> str | None:
+    m = _DEFAULT_GOAL.search(tree.read_text("pom.xml") or "") if tree.exists("pom.xml") else None
+    return m.group(1) if m else None
+
+
 def _command_stages(command: str) -> set[str]:
     """Raw stages a shell command provides: tools it runs, targets it runs, scripts it calls."""
     found: set[str] = set()
@@ -340,6 +360,9 @@ def _command_stages(command: str) -> set[str]:
         segment = segment.strip()
         if not segment or _INERT_COMMAND.match(segment):
             continue
+        goal = _MAVEN_DEFAULT_GOAL.get()
+        if goal and _BARE_MAVEN.match(segment):
+            segment = f"{segment} {goal}"
         tools = _match(segment, (_TOOLS,))
         if _RUNNER in tools:  # what a runner is pointed at names the kind: `pytest tests/e2e`
             tools |= _match(segment, (_KIND_WORDS,))
@@ -379,6 +402,10 @@ def classify_command(command: str) -> frozenset[str]:
 
 class _Ref(str):
     """A reference (action, orb command, task, image, pipe, plugin, template): read as a name."""
+
+
+class _Image(_Ref):
+    """A container image a step runs in: read by its own name, not its registry path or tag."""
 
 
 def _scalar(value: object) -> str | None:
@@ -421,6 +448,8 @@ def _reference_name(ref: str) -> str:
     (``pypa/gh-action-pypi-publish@release/v1`` is not a release step because of its ref);
     ``docker://`` says how an action runs, not what it does.
     """
+    if isinstance(ref, _Image):
+        return _image_name(ref)
     return re.split(r"[@#]", ref.removeprefix("docker://"), maxsplit=1)[0]
 
 
@@ -1279,7 +1308,7 @@ def _container_steps(p: _Pipeline, j: _Job, steps: object) -> None:
         if not isinstance(step, dict):
             continue
         image = _scalar(step.get("image"))
-        units = ([_Ref(image)] if image else []) + _shell_lines(step.get("commands"))
+        units = ([_Image(image)] if image else []) + _shell_lines(step.get("commands"))
         j.step(name=_scalar(step.get("name")) or key, units=units)
 
 
@@ -1336,18 +1365,26 @@ def _buildkite(p: _Pipeline, doc: dict) -> set[str]:
     return triggers
 
 
+def _image_name(ref: str) -> str:
+    """A container image reference's own name: ``gcr.io/org/infra/tool:tag`` -> ``tool``."""
+    return ref.rsplit("/", 1)[-1].split("@", 1)[0].split(":", 1)[0]
+
+
 def _cloud_build(p: _Pipeline, doc: dict) -> set[str]:
     for i, step in enumerate(p.bounded(_items(doc.get("steps")), MAX_JOBS_PER_FILE, "steps")):
         if not isinstance(step, dict):
             continue
         builder = _scalar(step.get("name")) or ""
-        name = _scalar(step.get("id")) or builder or f"steps[{i}]"
-        j = p.job(name, locate=name)
+        # The builder is an image: only its own name says what it does ("gcb-docker-gcloud"), not the
+        # registry path it lives under ("gcr.io/k8s-staging-test-infra/…" runs no tests).
+        image = _image_name(builder)
+        name = _scalar(step.get("id")) or image or f"steps[{i}]"
+        j = p.job(name, locate=_scalar(step.get("id")) or builder or None)
         if j is None:
             break
-        program = _scalar(step.get("entrypoint")) or builder.rsplit("/", 1)[-1].split(":")[0]
+        program = _scalar(step.get("entrypoint")) or image
         args = " ".join(filter(None, map(_scalar, _items(step.get("args")))))
-        units = ([_Ref(builder)] if builder else []) + ([f"{program} {args}"] if args else [])
+        units = ([_Image(builder)] if builder else []) + ([f"{program} {args}"] if args else [])
         j.step(units=units + _shell_lines(step.get("script")))
     return {"push"}
 
@@ -1656,7 +1693,11 @@ def _refs(refs: set[ConfigRef]) -> tuple[ConfigRef, ...]:
 
 def collect_ci(tree: FileTree) -> CiFacts:
     """Read every CI file and CI-adjacent config in ``tree``. Never raises on file content."""
-    pipelines, rejected, ci_paths = _collect_pipelines(tree)
+    token = _MAVEN_DEFAULT_GOAL.set(_default_goal(tree))
+    try:
+        pipelines, rejected, ci_paths = _collect_pipelines(tree)
+    finally:
+        _MAVEN_DEFAULT_GOAL.reset(token)
     configs = _collect_configs(tree, ci_paths, rejected)
     return CiFacts(
         pipelines=tuple(sorted(pipelines, key=lambda p: (p.path, p.system))),

@@ -13,7 +13,9 @@ already seen is reused, since a hash also fixes everything reachable from it.
 Layout. Commit records are stored in *chunks* of a few thousand, each one
 marshalled and zlib-compressed blob (plus one for the message bodies, which
 are needed only for the few commits the report quotes), because reading 100k
-small rows costs more than the fold it saves. The database is in WAL mode with a
+small rows costs more than the fold it saves. The folded History of the last
+revisions audited is kept too (a *snapshot*, keyed by revision, tree and
+options): an unchanged repository is then not even folded again. The database is in WAL mode with a
 busy timeout; every write is one ``BEGIN IMMEDIATE`` transaction, so two audits
 writing the same repository's commits at once both succeed (duplicates are
 harmless: a hash maps to one record). Namespaces are evicted least recently
@@ -35,17 +37,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SCHEMA = 1
+SCHEMA = 2
 FILENAME = f"history-v{SCHEMA}.sqlite3"
 DEFAULT_MAX_MB = 500
 CHUNK = 4096            # commits per stored chunk
 MAX_CHUNKS = 64         # a namespace with more chunks is rewritten as fresh ones
 MAX_WALKS = 4           # commit lists (one per audited tip) kept per namespace
+MAX_SNAPSHOTS = 2       # folded histories kept per namespace
+_TABLES = ("chunks", "walks", "sizes", "snapshots")
 _SIZE_ROW_BYTES = 48    # rough on-disk cost of one line-count row
 
 
 class CacheProblem(Exception):
     """The cache could not be used; the message says why, for the method appendix."""
+
+
+class CacheDamage(CacheProblem):
+    """An entry of the cache is damaged (the file itself opened): it is rewritten from git."""
 
 
 def default_cache_dir() -> Path:
@@ -85,7 +93,7 @@ class Loaded:
             blob = self._bodies[slot] = _unpack(blob, list)
         value = blob[i]
         if not isinstance(value, bytes):
-            raise CacheProblem("a cached message body has the wrong type")
+            raise CacheDamage("a cached message body has the wrong type")
         return value
 
 
@@ -100,9 +108,9 @@ def _unpack(blob: bytes, kind: type):
     try:
         value = marshal.loads(zlib.decompress(blob))
     except (ValueError, EOFError, TypeError, zlib.error) as exc:
-        raise CacheProblem(f"a cached chunk could not be decoded ({type(exc).__name__})") from None
+        raise CacheDamage(f"a cached chunk could not be decoded ({type(exc).__name__})") from None
     if not isinstance(value, kind):
-        raise CacheProblem("a cached chunk has the wrong shape")
+        raise CacheDamage("a cached chunk has the wrong shape")
     return value
 
 
@@ -136,6 +144,13 @@ class Store:
         except OSError as exc:
             raise CacheProblem(f"the cache directory {directory} cannot be created: {exc.strerror or exc}") from None
         try:
+            # Commit metadata of private repositories: readable by the user only.
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise CacheProblem(f"the cache file {path} cannot be created: {exc.strerror or exc}") from None
+        try:
             con = sqlite3.connect(str(path), timeout=config.busy_timeout, isolation_level=None,
                                   check_same_thread=False)
         except sqlite3.Error as exc:
@@ -143,7 +158,7 @@ class Store:
         store = cls(con, config)
         try:
             store._prepare()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             con.close()
             raise _problem(path, exc) from None
         return store
@@ -185,20 +200,25 @@ class Store:
     # -- reading ---------------------------------------------------------------------
 
     def namespace(self, identity: str, variant: str) -> int | None:
-        row = self._q("SELECT id FROM ns WHERE identity = ? AND variant = ?", (identity, variant)).fetchone()
-        return row[0] if row else None
+        rows = self._q("SELECT id FROM ns WHERE identity = ? AND variant = ?", (identity, variant))
+        return rows[0][0] if rows else None
 
     def walk(self, ns: int, tip: str) -> list[str] | None:
         """The commit list of ``git rev-list tip`` stored by an earlier audit, or None."""
-        row = self._q("SELECT data FROM walks WHERE ns = ? AND tip = ?", (ns, tip)).fetchone()
-        if row is None:
+        rows = self._q("SELECT data FROM walks WHERE ns = ? AND tip = ?", (ns, tip))
+        if not rows:
             return None
-        data = row[0]
+        data = rows[0][0]
         step = len(tip)  # every hash of a repository has the same length (SHA-1 or SHA-256)
         if not isinstance(data, bytes) or not data or (2 * len(data)) % step:
-            raise CacheProblem("a cached commit list is damaged")
+            raise CacheDamage("a cached commit list is damaged")
         text = data.hex()
         return [text[i:i + step] for i in range(0, len(text), step)]
+
+    def snapshot(self, ns: int, key: str) -> bytes | None:
+        """A folded History stored under ``key`` (see history.py), or None."""
+        rows = self._q("SELECT data FROM snapshots WHERE ns = ? AND key = ?", (ns, key))
+        return rows[0][0] if rows else None
 
     def load(self, ns: int) -> Loaded:
         """Every record of a namespace, checked against its checksum."""
@@ -209,11 +229,11 @@ class Store:
                 "SELECT id, n, core, bodies, crc FROM chunks WHERE ns = ? ORDER BY id", (ns,)):
             if not isinstance(core, bytes) or not isinstance(bodies, bytes) \
                     or zlib.crc32(bodies, zlib.crc32(core)) != crc:
-                raise CacheProblem("a cached chunk fails its checksum")
+                raise CacheDamage("a cached chunk fails its checksum")
             value = _unpack(core, tuple)
             if len(value) != 2 or not isinstance(value[0], list) or not isinstance(value[1], list) \
                     or len(value[0]) != len(value[1]) or len(value[0]) != n:
-                raise CacheProblem("a cached chunk has the wrong shape")
+                raise CacheDamage("a cached chunk has the wrong shape")
             hashes, recs = value
             slot = len(out._bodies)
             out._bodies.append(bodies)
@@ -225,17 +245,17 @@ class Store:
             out.sizes[sha] = (files, added, deleted)
         return out
 
-    def _q(self, sql: str, args: tuple = ()):
+    def _q(self, sql: str, args: tuple = ()) -> list[tuple]:
         try:
-            return self.con.execute(sql, args)
-        except sqlite3.DatabaseError as exc:
+            return self.con.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
             raise _problem(self.config.path, exc) from None
 
     # -- writing ---------------------------------------------------------------------
 
     def save(self, identity: str, variant: str, *, chunks: list[tuple], walk: tuple[str, list[str]] | None,
              sizes: dict[str, tuple[int, int, int]], drop_chunks: Iterable[int] | None = None,
-             replace: bool = False) -> list[str]:
+             replace: bool = False, snapshot: tuple[str, bytes] | None = None) -> list[str]:
         """Store new records, a commit list and line counts in one transaction; evict if too large.
 
         ``chunks`` come from :func:`pack_chunk`; ``drop_chunks`` are chunk ids to delete (their records are in ``chunks`` again);
@@ -252,8 +272,14 @@ class Store:
                             (identity, variant))
                 ns = con.execute("SELECT id FROM ns WHERE identity = ? AND variant = ?",
                                  (identity, variant)).fetchone()[0]
+                # Namespaces of this repository written by other code (another auditor or git
+                # version) are never read again.
+                code = variant.partition(":")[0]
+                for (old,) in con.execute("SELECT id FROM ns WHERE identity = ? AND substr(variant, 1, ?) != ?",
+                                          (identity, len(code) + 1, code + ":")).fetchall():
+                    self._drop(old)
                 if replace:
-                    for table in ("chunks", "walks", "sizes"):
+                    for table in _TABLES:
                         con.execute(f"DELETE FROM {table} WHERE ns = ?", (ns,))
                 elif drop_chunks:
                     con.executemany("DELETE FROM chunks WHERE ns = ? AND id = ?", [(ns, c) for c in drop_chunks])
@@ -268,14 +294,21 @@ class Store:
                     con.execute("DELETE FROM walks WHERE ns = ? AND tip NOT IN "
                                 "(SELECT tip FROM walks WHERE ns = ? ORDER BY last_used DESC LIMIT ?)",
                                 (ns, ns, MAX_WALKS))
+                if snapshot is not None:
+                    con.execute("INSERT OR REPLACE INTO snapshots (ns, key, last_used, data) VALUES (?, ?, ?, ?)",
+                                (ns, snapshot[0], tick, snapshot[1]))
+                    con.execute("DELETE FROM snapshots WHERE ns = ? AND key NOT IN "
+                                "(SELECT key FROM snapshots WHERE ns = ? ORDER BY last_used DESC LIMIT ?)",
+                                (ns, ns, MAX_SNAPSHOTS))
                 if sizes:
                     con.executemany("INSERT OR IGNORE INTO sizes (ns, hash, files, added, deleted) "
                                     "VALUES (?, ?, ?, ?, ?)", [(ns, h, *v) for h, v in sizes.items()])
                 size = con.execute(
                     "SELECT (SELECT coalesce(sum(length(core) + length(bodies)), 0) FROM chunks WHERE ns = ?)"
                     " + (SELECT coalesce(sum(length(data)), 0) FROM walks WHERE ns = ?)"
+                    " + (SELECT coalesce(sum(length(data)), 0) FROM snapshots WHERE ns = ?)"
                     " + (SELECT count(*) FROM sizes WHERE ns = ?) * ?",
-                    (ns, ns, ns, _SIZE_ROW_BYTES)).fetchone()[0]
+                    (ns, ns, ns, ns, _SIZE_ROW_BYTES)).fetchone()[0]
                 con.execute("UPDATE ns SET last_used = ?, bytes = ? WHERE id = ?", (tick, size, ns))
                 evicted = self._evict(ns)
                 if evicted is not None and ns in evicted:
@@ -286,9 +319,11 @@ class Store:
                 if con.in_transaction:
                     con.execute("ROLLBACK")
                 raise
-            if evicted:
-                con.execute("PRAGMA incremental_vacuum")
-        except sqlite3.DatabaseError as exc:
+            # Give space freed by eviction, replacement or compaction back to the file system.
+            pages, free = (con.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "freelist_count"))
+            if free * 4 > pages:
+                con.executescript("PRAGMA incremental_vacuum;")  # stepped to the end, unlike execute()
+        except sqlite3.Error as exc:
             raise _problem(self.config.path, exc) from None
         return notes
 
@@ -305,7 +340,7 @@ class Store:
                 if self.con.in_transaction:
                     self.con.execute("ROLLBACK")
                 raise
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             raise _problem(self.config.path, exc) from None
 
     def _tick(self) -> int:
@@ -324,21 +359,25 @@ class Store:
         for ns, size in rows:
             if total <= self.config.max_bytes:
                 break
-            for table in ("chunks", "walks", "sizes"):
-                con.execute(f"DELETE FROM {table} WHERE ns = ?", (ns,))
-            con.execute("DELETE FROM ns WHERE id = ?", (ns,))
+            self._drop(ns)
             total -= size
             evicted.append(ns)
         return evicted
 
+    def _drop(self, ns: int) -> None:
+        for table in _TABLES:
+            self.con.execute(f"DELETE FROM {table} WHERE ns = ?", (ns,))
+        self.con.execute("DELETE FROM ns WHERE id = ?", (ns,))
+
     def stats(self) -> dict[str, int]:
         """Counts for tests and diagnostics."""
         q = self._q
-        return {"namespaces": q("SELECT count(*) FROM ns").fetchone()[0],
-                "chunks": q("SELECT count(*) FROM chunks").fetchone()[0],
-                "commits": q("SELECT coalesce(sum(n), 0) FROM chunks").fetchone()[0],
-                "walks": q("SELECT count(*) FROM walks").fetchone()[0],
-                "bytes": q("SELECT coalesce(sum(bytes), 0) FROM ns").fetchone()[0]}
+        return {"namespaces": q("SELECT count(*) FROM ns")[0][0],
+                "chunks": q("SELECT count(*) FROM chunks")[0][0],
+                "commits": q("SELECT coalesce(sum(n), 0) FROM chunks")[0][0],
+                "walks": q("SELECT count(*) FROM walks")[0][0],
+                "snapshots": q("SELECT count(*) FROM snapshots")[0][0],
+                "bytes": q("SELECT coalesce(sum(bytes), 0) FROM ns")[0][0]}
 
 
 _DDL = (
@@ -351,12 +390,14 @@ _DDL = (
     "CREATE INDEX IF NOT EXISTS chunks_ns ON chunks (ns)",
     "CREATE TABLE IF NOT EXISTS walks (ns INTEGER NOT NULL, tip TEXT NOT NULL, last_used INTEGER NOT NULL,"
     " data BLOB NOT NULL, PRIMARY KEY (ns, tip))",
+    "CREATE TABLE IF NOT EXISTS snapshots (ns INTEGER NOT NULL, key TEXT NOT NULL, last_used INTEGER NOT NULL,"
+    " data BLOB NOT NULL, PRIMARY KEY (ns, key))",
     "CREATE TABLE IF NOT EXISTS sizes (ns INTEGER NOT NULL, hash TEXT NOT NULL, files INTEGER NOT NULL,"
     " added INTEGER NOT NULL, deleted INTEGER NOT NULL, PRIMARY KEY (ns, hash)) WITHOUT ROWID",
 )
 
 
-def _problem(path: Path, exc: sqlite3.DatabaseError) -> CacheProblem:
+def _problem(path: Path, exc: sqlite3.Error) -> CacheProblem:
     text = str(exc) or type(exc).__name__
     if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
         return CacheProblem(f"the cache file {path} is locked by another process ({text})")

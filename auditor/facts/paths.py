@@ -1,18 +1,20 @@
 """What a path is, by convention: a test, source code, documentation, a changelog, CI.
 
 Used both on the file tree and on the paths each commit touched, so the same
-words mean the same thing everywhere in the report.
+words mean the same thing everywhere in the report. The answers are cached per
+path: a dozen rules ask the same questions of every path of a large tree.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _TEST = re.compile(
     r"(^|/)(tests?|__tests__|spec|specs|e2e|cypress|playwright|testing|integration[-_]tests?)/"
     r"|(^|/)test_[^/]*\.py$|_test\.(py|go|rb|exs?)$|\.(test|spec|e2e|cy)\.[cm]?[jt]sx?$"
     r"|(^|/)[^/]*Tests?\.(java|kt|cs|swift|scala)$|_spec\.rb$|Test\.php$|(^|/)conftest\.py$"
-    r"|(^|/)src/test/",
+    r"|(^|/)src/test/|(^|/)t/[^/]+\.(sh|t|pl)$|(^|/)t/(helper|lib[-_][^/]*)/",
     re.I,
 )
 _E2E = re.compile(r"(^|/)(e2e|cypress|playwright|end-to-end|acceptance)(/|\.)|\.e2e\.|\.cy\.", re.I)
@@ -24,8 +26,14 @@ _SOURCE_EXT = {
 }
 _DOC_EXT = {"md", "mdx", "rst", "adoc", "txt"}
 _DOC_DIR = re.compile(r"(^|/)(docs?|documentation|wiki|guides?|handbook|adr|adrs|decisions|rfcs?)/", re.I)
-_CHANGELOG = re.compile(r"(^|/)(changelog|changes|history|news|release[-_ ]?notes)(\.[a-z]+)?$"
-                        r"|(^|/)\.changeset/[^/]+\.md$|(^|/)(changelog|newsfragments|changes)\.d/|(^|/)changelog/",
+# A changelog is a document (``CHANGES.rst``, ``HISTORY.md``, ``NEWS``), never source code that happens to be
+# named so (git's ``builtin/history.c``); a folder of per-release notes (git's ``Documentation/RelNotes/``,
+# ``docs/release-notes/``) is one too.
+_CHANGELOG = re.compile(r"(^|/)(changelog|changes|history|news|release[-_ ]?notes|relnotes"
+                        r"|[\w.]{1,20}[-_](?:release[-_]?notes|changelog))"   # rails' guides/source/2_2_release_notes.md
+                        r"(\.(md|markdown|rst|txt|adoc|org|mdx))?$"
+                        r"|(^|/)\.changeset/[^/]+\.md$|(^|/)(changelog|newsfragments|changes)\.d/|(^|/)changelog/"
+                        r"|(^|/)(relnotes|release[-_]?notes)/[^/]+\.(md|markdown|rst|txt|adoc)$",
                         re.I)
 _CI = re.compile(r"^(\.github/workflows/|\.gitlab-ci|\.circleci/|Jenkinsfile|azure-pipelines|\.travis\.yml"
                  r"|bitbucket-pipelines|\.drone\.yml|\.buildkite/|cloudbuild\.|\.woodpecker|appveyor)", re.I)
@@ -34,15 +42,18 @@ _VENDORED = re.compile(r"(^|/)(node_modules|vendor|third_party|third-party|\.ven
 _GENERATED = re.compile(r"(\.min\.(js|css)|\.lock|-lock\.json|\.snap|\.pb\.go|_pb2\.py|\.map)$", re.I)
 
 
+@lru_cache(maxsize=1 << 17)
 def extension(path: str) -> str:
     name = path.rsplit("/", 1)[-1]
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
+@lru_cache(maxsize=1 << 17)
 def is_test(path: str) -> bool:
     return bool(_TEST.search(path))
 
 
+@lru_cache(maxsize=1 << 17)
 def test_kind(path: str) -> str:
     """``e2e``, ``integration`` or ``unit`` for a test path."""
     if _E2E.search(path):
@@ -52,20 +63,24 @@ def test_kind(path: str) -> str:
     return "unit"
 
 
+@lru_cache(maxsize=1 << 17)
 def is_vendored(path: str) -> bool:
     return bool(_VENDORED.search(path))
 
 
+@lru_cache(maxsize=1 << 17)
 def is_source(path: str) -> bool:
     """Hand-written program code that is not a test, vendored or generated."""
     return (extension(path) in _SOURCE_EXT and not is_test(path) and not is_vendored(path)
             and not _GENERATED.search(path) and not _DOC_DIR.search(path))
 
 
+@lru_cache(maxsize=1 << 17)
 def is_changelog(path: str) -> bool:
     return bool(_CHANGELOG.search(path))
 
 
+@lru_cache(maxsize=1 << 17)
 def is_doc(path: str) -> bool:
     if is_changelog(path) or is_vendored(path):
         return False
@@ -76,5 +91,6 @@ def is_doc(path: str) -> bool:
                                             or path.lower().endswith(("readme.md", "readme.rst")))
 
 
+@lru_cache(maxsize=1 << 17)
 def is_ci(path: str) -> bool:
     return bool(_CI.search(path))
