@@ -53,6 +53,13 @@ def build_context(facts: Facts, areas) -> dict[str, Any]:
     if history is not None:
         since = as_of.days_ago(ACTIVE_DAYS)
         active_ids = {history.authors_of[i] for i in history.indices(since=since, until=as_of.ts)}
+        dormant_days = None
+        if not active_ids and history.total:
+            # Nobody committed in the window: size the team from the 90 days up to the last commit.
+            last = history.times[0]
+            dormant_days = max(0, (as_of.ts - last) // 86_400)
+            active_ids = {history.authors_of[i] for i in history.indices(since=last - ACTIVE_DAYS * 86_400,
+                                                                          until=last)}
         ctx["history"] = {
             "commits": history.total,
             "authors": len(history.authors),
@@ -62,6 +69,7 @@ def build_context(facts: Facts, areas) -> dict[str, Any]:
             "last_date": history.recent[0].date if history.recent else None,
             "shallow": history.is_shallow,
             "truncated": history.truncated,
+            "dormant_days": dormant_days,
         }
         ctx["team"] = team_size_label(len(active_ids) or (1 if history.total else 0))
     else:

@@ -346,6 +346,11 @@ def _state_sentence(ctx: dict[str, Any], result: AuditResult) -> str:
     team = {"solo": "Solo development", "small": "A small team", "team": "A team", "large": "A large team",
             "unknown": "A team"}[ctx.get("team", "unknown")]
     active = hist["active_authors"]
+    if hist.get("dormant_days"):
+        return (f"{team} ({active} author{'s' if active != 1 else ''} active in the 90 days before the last commit, "
+                f"{hist['authors']} in all) on a {project}, with {hist['commits']} commits since "
+                f"{hist['first_date']}; no commits since {hist['last_date']} ({hist['dormant_days']} days before the "
+                "audit date).")
     return (f"{team} ({active} active author{'s' if active != 1 else ''} in the last "
             f"{hist['active_window_days']} days, {hist['authors']} in all) on a {project}, "
             f"with {hist['commits']} commits since {hist['first_date']}.")
