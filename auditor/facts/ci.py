@@ -494,8 +494,7 @@ def _is_pinned(uses: str) -> bool:
 class _Locator:
     """Finds the 1-based line, in a CI file's text, of keys and values read from its parsed form."""
 
-    _KEY = re.compile(r"""^([ \t]*)(?:-[ \t]+)?(["']?)([^\s"'#][^\n]*?)\2[ \t]*:(?=[ \t]|$)""",
-                      re.MULTILINE)
+    _KEY = re.compile(r"""^([ \t]*)(?:-[ \t]+)?(["']?)([^\s"'#][^\n]{0,255}?)\2[ \t]*:(?=[ \t]|$)""", re.M)
 
     def __init__(self, text: str):
         self.text = text
@@ -1017,8 +1016,7 @@ def _circleci(p: _Pipeline, doc: dict) -> set[str]:
 # -- Jenkins ------------------------------------------------------------------------------------
 
 _JENKINS_STAGE = re.compile(r"""\bstage\s*\(\s*(?:name\s*:\s*)?(['"])([^'"\n]{1,200})\1""")
-_JENKINS_SHELL = re.compile(
-    r"""\b(?:sh|bat|pwsh|powershell)\b[ \t]*\(?\s*(?:script\s*:\s*)?('''|\"\"\"|'|")""")
+_JENKINS_SHELL = re.compile(r'''\b(?:sh|bat|pwsh|powershell)\b[ \t]*(?:\(\s*)?(?:script\s*:\s*)?(\'\'\'|"""|'|")''')
 _JENKINS_DOCKER_BUILD = re.compile(r"\bdocker\.build\s*\([^\n]{0,200}")
 _JENKINS_TRIGGERS = (
     ("schedule", re.compile(r"\bcron\s*[('\"]|\bparameterizedCron\b")),

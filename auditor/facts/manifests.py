@@ -210,6 +210,9 @@ def parse_toml(text: str) -> dict:
         raise DocumentRejected(f"invalid TOML: {_one_line(str(exc))}") from None
     except RecursionError:
         raise DocumentRejected("invalid TOML: nested too deeply") from None
+    except ValueError:
+        # tomllib raises a plain ValueError for an integer longer than Python's digit limit.
+        raise DocumentRejected("invalid TOML: a value Python cannot represent") from None
 
 
 @dataclass(frozen=True)
@@ -730,7 +733,7 @@ def _read_cargo_toml(r: _Reading) -> None:
 
 # -- Ruby --------------------------------------------------------------------------------
 
-_GEM = re.compile(r"""^\s*gem\s*\(?\s*["']([^"']+)["'](.*)$""")
+_GEM = re.compile(r"""^\s*gem\s*(?:\(\s*)?["']([^"']+)["'](.*)$""")
 _GROUP_BLOCK = re.compile(r"^\s*group\s*\(?(.+?)\)?\s+do\b")
 _GROUP_OPTION = re.compile(r"""(?:\bgroups?\s*:|:groups?\s*=>)\s*\[?([^\]]*)""")
 _SYMBOL = re.compile(r""":?["']?(\w+)["']?""")
@@ -792,7 +795,7 @@ def _read_gemfile(r: _Reading) -> None:
         r.add(m.group(1), dev=bool(groups & DEV_GEM_GROUPS), line=lineno)
 
 
-_GEMSPEC_DEP = re.compile(r"""\.add_(runtime_|development_)?dependency\s*\(?\s*["']([^"']+)["']""")
+_GEMSPEC_DEP = re.compile(r"""\.add_(runtime_|development_)?dependency\s*(?:\(\s*)?["']([^"']+)["']""")
 _GEMSPEC_ATTR = re.compile(r"""^\s*\w+\.(name|version)\s*=\s*["']([^"']+)["']""")
 
 
@@ -894,12 +897,8 @@ _GRADLE_CONFIG_SUFFIXES = (
     "ksp",
     "detektplugins",
 )
-_GRADLE_STRING = re.compile(
-    r"""\b(\w+)\s*\(?\s*(?:(?:enforcedP|p)latform\s*\(\s*)?["']([^"':\s$]+):([^"':\s$]+)(?::[^"']*)?["']"""
-)
-_GRADLE_MAP = re.compile(
-    r"""\b(\w+)\s*\(?\s*group\s*[:=]\s*["']([^"']+)["']\s*,\s*name\s*[:=]\s*["']([^"']+)["']"""
-)
+_GRADLE_STRING = re.compile(r"""\b(\w+)\s*(?:\(\s*)?(?:(?:enforcedP|p)latform\s*\(\s*)?["']([^"':\s$]+):([^"':\s$]+)(?::[^"']*)?["']""")
+_GRADLE_MAP = re.compile(r"""\b(\w+)\s*(?:\(\s*)?group\s*[:=]\s*["']([^"']+)["']\s*,\s*name\s*[:=]\s*["']([^"']+)["']""")
 _GRADLE_VERSION = re.compile(r"""^\s*version\s*=\s*["']([^"']+)["']""")
 
 

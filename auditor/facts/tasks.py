@@ -320,7 +320,7 @@ def _first_recipe_line(lines: list[str], start: int) -> str:
 
 # -- just --------------------------------------------------------------------------------
 
-_JUST_RECIPE = re.compile(r"^@?([A-Za-z_][A-Za-z0-9_-]*)((?:[ \t]+[^:\n]*?)?)[ \t]*:(?!=)")
+_JUST_RECIPE = re.compile(r"""^@?([A-Za-z_][A-Za-z0-9_-]*)((?:[ \t][^:\n]*)?):(?!=)""")
 _JUST_KEYWORDS = frozenset({"set", "alias", "export", "import", "mod", "if", "else"})
 
 
@@ -792,12 +792,8 @@ def _read_composer_scripts(c: _Collector) -> None:
 
 # -- Rake ----------------------------------------------------------------------------------
 
-_RAKE_TASK = re.compile(
-    r"""^\s*(?:multi)?task\s*\(?\s*(?::(?P<sym>[\w?!]+)|["'](?P<str>[^"']+)["']|(?P<key>\w+):\s)"""
-)
-_RAKE_TASK_CLASS = re.compile(
-    r"""(?P<cls>[A-Z][\w:]*(?:RakeTask|TestTask))\.new\s*\(?\s*(?::(?P<sym>\w+)|["'](?P<str>[^"']+)["'])?"""
-)
+_RAKE_TASK = re.compile(r"""^\s*(?:multi)?task\s*(?:\(\s*)?(?::(?P<sym>[\w?!]+)|["'](?P<str>[^"']+)["']|(?P<key>\w+):\s)""")
+_RAKE_TASK_CLASS = re.compile(r"""(?<![\w:])(?P<cls>[A-Z][\w:]{0,200}?(?:RakeTask|TestTask))\.new\s*(?:\(\s*)?(?::(?P<sym>\w+)|["'](?P<str>[^"']+)["'])?""")
 #: Task names the well-known task classes use when given none.
 _RAKE_CLASS_DEFAULTS = {
     "RSpec::Core::RakeTask": "spec",
@@ -805,8 +801,8 @@ _RAKE_CLASS_DEFAULTS = {
     "RuboCop::RakeTask": "rubocop",
     "Cucumber::Rake::Task": "cucumber",
 }
-_RAKE_NAMESPACE = re.compile(r"""^\s*namespace\s*\(?\s*(?::(\w+)|["']([^"']+)["'])""")
-_RAKE_SHELL = re.compile(r"""\b(?:sh|system|ruby)\s*\(?\s*["']([^"']+)["']""")
+_RAKE_NAMESPACE = re.compile(r"""^\s*namespace\s*(?:\(\s*)?(?::(\w+)|["']([^"']+)["'])""")
+_RAKE_SHELL = re.compile(r"""\b(?:sh|system|ruby)\s*(?:\(\s*)?["']([^"']+)["']""")
 _OPENS_DO = re.compile(r"\bdo\s*(?:\|[^|]*\|)?\s*$")
 
 
