@@ -75,6 +75,9 @@ def main() -> None:
 @click.option("--rev", default="HEAD", show_default=True, help="Revision to audit.")
 @click.option("--max-commits", type=click.IntRange(min=1), help="Read at most N commits of history.")
 @click.option("--since", metavar="DATE", help="Read history since DATE only (YYYY-MM-DD).")
+@click.option("--no-cache", is_flag=True,
+              help="Do not read or write the history cache ($XDG_CACHE_HOME/auditor or ~/.cache/auditor).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR", help="Keep the history cache in DIR.")
 @click.option("--time-budget", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Stop reading after SECONDS; what was not reached is reported as skipped.")
 @click.option("--select", multiple=True, metavar="ID", help="Run only rules with this ID or prefix (repeatable).")
@@ -97,7 +100,7 @@ def main() -> None:
 @click.option("--allow-repo-packs", is_flag=True,
               help="Load local rule packs that the audited repository's own configuration declares. "
                    "They are code and run; without this flag they are reported and not loaded.")
-def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, time_budget, select, ignore, fail_under, min_area, baseline,
+def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, no_cache, cache_dir, time_budget, select, ignore, fail_under, min_area, baseline,
               fail_on_regression, exit_zero, timings, demo, quiet, config_file, isolated, allow_repo_packs):
     """Audit the repository at PATH (default: the current directory, or the bundled demo
     outside a repository). PATH may also be a git URL; it is cloned bare into a
@@ -139,7 +142,8 @@ def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, time_budget, se
             _fail(EXIT_USAGE, str(exc))
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
     options = AuditOptions(rev=rev, max_commits=max_commits, since=since, select=select, ignore=ignore,
-                           time_budget=time_budget,
+                           time_budget=time_budget, use_cache=not no_cache,
+                           cache_dir=Path(cache_dir) if cache_dir else None,
                            progress=progress.commits, on_phase=progress.phase)
 
     demo_dir = None

@@ -232,7 +232,10 @@ def _git_binary() -> str:
 
 def git_version() -> str:
     """The version string of the git binary in use (for the method appendix)."""
-    out = subprocess.run([_git_binary(), "--version"], capture_output=True, timeout=10,
+    argv = [_git_binary(), "--no-pager"]
+    for item in HARDENING:
+        argv += ["-c", item]
+    out = subprocess.run([*argv, "--version"], capture_output=True, timeout=10,
                          env=sanitized_env(tempfile.gettempdir())).stdout
     return out.decode("ascii", "replace").strip().removeprefix("git version ").strip()
 

@@ -104,3 +104,16 @@ def audited(scenario):
         return cache[name]
 
     return get
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_history_cache(tmp_path_factory):
+    """CLI runs in tests keep their history cache in a temporary directory, never the user's."""
+    cache = tmp_path_factory.mktemp("xdg-cache")
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
