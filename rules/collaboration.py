@@ -234,14 +234,15 @@ class COL002(Rule):
             key = (" ".join(c.author.split()) or "(no name)").casefold() if c.author.strip() else f"<{c.email.lower()}>"
             if key in ppl.bots:
                 continue
-            for a in {_area_of(p) for p in c.paths if P.is_source(p) or P.is_test(p)} - {None}:
+            # Sorted: set order follows per-process string hashing, and the report must not.
+            for a in sorted({_area_of(p) for p in c.paths if P.is_source(p) or P.is_test(p)} - {None}):
                 by_area[a][key] += 1
         win = f"last {len(commits)} non-merge commits"
         judged = {a: cnt for a, cnt in by_area.items() if sum(cnt.values()) >= thresholds["min_commits"]}
         if not judged:
             return self.skip(f"no top-level directory has {int(thresholds['min_commits'])} commits in the {win}")
         silos = []
-        for a, cnt in sorted(judged.items(), key=lambda kv: -sum(kv[1].values())):
+        for a, cnt in sorted(judged.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
             total = sum(cnt.values())
             top, n = max(cnt.items(), key=lambda kv: (kv[1], kv[0]))
             if n / total >= thresholds["silo_share"]:
@@ -255,7 +256,7 @@ class COL002(Rule):
             listing += f"; and {len(silos) - 4} more"
         evidence = [Evidence(path=a, note=f"{_who(ppl, k)}: {n} of {t} commits") for a, k, n, t in silos[:6]]
         if share <= thresholds["silo_dirs_max"]:
-            shared = [a for a in judged if a not in {s[0] for s in silos}]
+            shared = sorted(a for a in judged if a not in {s[0] for s in silos})
             noun = "directory is" if len(judged) == 1 else "directories are"
             msg = f"{len(shared)} of {len(judged)} active {noun} changed by several people"
             return self.passed(msg + (f"; silos: {listing}" if silos else ""), signal=Signal.OBSERVED,

@@ -7,6 +7,10 @@ authors, weeks). Full records — subject, body, trailers, paths — are kept on
 for the most recent ``window`` commits, which is what the rules that quote
 commits need. Per-file line counts, which cost git about 30× more than paths,
 are read only for the most recent ``size_window`` commits.
+
+What each commit contributes that depends only on the commit is kept between
+audits by :mod:`auditor.facts.history_cache`, so a repeat audit reads only new
+commits from git (docs/adr/0005-history-reading-and-cache.md).
 """
 
 from __future__ import annotations
@@ -658,7 +662,9 @@ def _unpack_history(blob: bytes) -> History:
     try:
         (total, tt, times, at, authors_of, ft, flags, authors, recent, window, ownership, ticket_keys,
          issue_refs, branch_names, examples, first, sizes, size_window) = marshal.loads(zlib.decompress(blob))
-        commit = (lambda v: None if v is None else Commit(*v))
+        def commit(v):
+            return None if v is None else Commit(*v)
+
         h = History(available=True, total=total, window=window, issue_refs=issue_refs, size_window=size_window)
         h.times, h.authors_of, h.flags = array(tt, times), array(at, authors_of), array(ft, flags)
         h.authors = [AuthorStats(name=n, email=e, commits=c, first_time=f, last_time=la, names=set(ns))
