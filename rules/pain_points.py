@@ -17,6 +17,8 @@ from auditor.facts import history as H
 from auditor.facts import paths as P
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
+from auditor.rules._history import commit_ref as _commit_ref
+from auditor.rules._history import thin_history as _thin
 from auditor.rules._text import fast
 
 DAY = 86_400
@@ -26,19 +28,6 @@ _DOC_EXTS = (".md", ".mdx", ".rst", ".adoc", ".txt")
 
 def _n(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
-
-
-def _commit_ref(c, note: str | None = None) -> Evidence:
-    return Evidence(commit=c.hash, date=c.date, note=note or c.subject[:120])
-
-
-def _thin(history, minimum: int, since: int | None = None) -> str | None:
-    """Why the history is too thin to judge a habit from, or None."""
-    if history.total < minimum:
-        return f"insufficient history: only {history.total} commits"
-    if history.is_shallow and since is not None and (history.first_time or 0) > since:
-        return f"insufficient history: the clone is shallow and its {history.total} commits do not reach back"
-    return None
 
 
 def _docs(tree) -> list[str]:

@@ -18,6 +18,8 @@ from auditor.facts import history as H
 from auditor.facts import paths as P
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
+from auditor.rules._history import commit_ref as _commit_ref
+from auditor.rules._history import thin_history as _thin
 
 DAY = 86_400
 MAX_SCAN_FILES = 300
@@ -100,25 +102,12 @@ def _releases(tags, as_of) -> list:
     return out
 
 
-def _thin(history, minimum: int, since: int | None = None) -> str | None:
-    """Why the history is too thin to judge a habit from, or None."""
-    if history.total < minimum:
-        return f"insufficient history: only {history.total} commits"
-    if history.is_shallow and since is not None and (history.first_time or 0) > since:
-        return f"insufficient history: the clone is shallow and its {history.total} commits do not reach back"
-    return None
-
-
 def _n(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
 
 
 def _tag_ref(t, note: str | None = None) -> Evidence:
     return Evidence(tag=t.name, date=t.date, note=note)
-
-
-def _commit_ref(c, note: str | None = None) -> Evidence:
-    return Evidence(commit=c.hash, date=c.date, note=note or c.subject[:120])
 
 
 def _no_tags_skip(rule: Rule, what: str):

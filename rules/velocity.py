@@ -15,6 +15,8 @@ from statistics import median
 from auditor.facts import history as H
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
+from auditor.rules._history import commit_ref as _commit_ref
+from auditor.rules._history import thin_history as _thin
 
 DAY = 86_400
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -22,19 +24,6 @@ _PREFIX = re.compile(r"^(feat|feature)(\([^)]*\))?!?:\s*", re.IGNORECASE)
 # Subjects that start like a feature but only add tests, docs or tooling.
 _NOT_FEATURE = re.compile(r"\b(tests?|specs?|docs?|docstrings?|documentation|readme|guide|faq|notes|changelog"
                           r"|scripts?|ci|lint|typos?|comments?)\b", re.IGNORECASE)
-
-
-def _commit_ref(c, note: str | None = None) -> Evidence:
-    return Evidence(commit=c.hash, date=c.date, note=note or c.subject[:120])
-
-
-def _thin(history, minimum: int, since: int | None = None) -> str | None:
-    """Why the history is too thin to judge a habit from, or None."""
-    if history.total < minimum:
-        return f"insufficient history: only {history.total} commits"
-    if history.is_shallow and since is not None and (history.first_time or 0) > since:
-        return f"insufficient history: the clone is shallow and its {history.total} commits do not reach back"
-    return None
 
 
 def _utc_date(ts: int) -> str:
