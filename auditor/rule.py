@@ -108,7 +108,8 @@ class Rule:
     # -- findings ----------------------------------------------------------------------
 
     def check(self, **facts: Any) -> Finding:  # pragma: no cover - every rule overrides it
-        raise NotImplementedError
+        """Judge the practice from the facts named by the parameters; every rule defines its own."""
+        raise TypeError(f"{type(self).__name__} does not define check()")
 
     def _finding(self, outcome: Outcome, message: str, *, evidence: Iterable[Evidence] = (),
                  measures: Iterable[Measure] = (), signal: Signal | None = None,
