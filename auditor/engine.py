@@ -6,9 +6,10 @@ It returns an :class:`AuditResult`; rendering is a separate step.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,8 @@ class AuditOptions:
     use_cache: bool = False            # keep per-commit history facts between audits (the CLI turns it on)
     cache_dir: Path | None = None      # None: $XDG_CACHE_HOME/auditor or ~/.cache/auditor
     cache_max_mb: int = 500            # the cache evicts least recently used repositories beyond this
+    history_process: str = "auto"      # fold the history in a second process: "auto" (large repositories),
+                                       # "always" or "never" (auditor.facts.history_worker)
 
 
 def _selected(rule_id: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
@@ -95,50 +98,72 @@ def run_rule(rule: Rule, facts: Facts) -> Finding:
     return finding
 
 
-FILE_FACTS = ("ci", "manifests", "tasks", "tools", "project", "tags")
+FILE_FACTS = ("ci", "manifests", "tasks", "tools", "project")
+#: Facts that come from the history read (tags are matched against the commits it saw).
+HISTORY_FACTS = ("history", "tags")
 
 
-def _prefetch(facts: Facts, options: AuditOptions, deadline: float | None) -> None:
-    """Collect the cheap file facts first, then the history with whatever budget is left."""
-    phase = options.on_phase or (lambda label: None)
-    phase("reading the files")
-    for name in FILE_FACTS:
-        try:
-            facts.get(name)
-        except FactUnavailable:
-            pass
-    if deadline is not None:
-        facts.get("_git").timeout = max(1.0, min(options.timeout, deadline - time.monotonic()))
-    phase("reading the history")
+def _needs_history(cls: type[Rule]) -> bool:
+    return any(name in HISTORY_FACTS for name in cls.fact_names())
+
+
+def _collect(facts: Facts, name: str) -> None:
     try:
-        facts.get("history")
+        facts.get(name)
     except FactUnavailable:
-        pass
-    phase("running the rules")
+        pass   # recorded in facts.unavailable; rules that need it are skipped with the reason
 
 
 def evaluate(rule_classes: Sequence[type[Rule]], facts: Facts, options: AuditOptions,
              deadline: float | None = None) -> list[Finding]:
-    """Run the selected rules; past the ``deadline`` (monotonic seconds) only rules whose facts
-    are already collected still run, and the rest are skipped with the reason."""
-    findings = []
+    """Run the selected rules, in order; past the ``deadline`` (monotonic seconds) only rules
+    whose facts are already collected still run, and the rest are skipped with the reason.
+
+    On a git repository the history — the longest read by far, and mostly git's work — is
+    collected on a second thread from the start, while the file facts are read and the
+    rules that do not need the history run; the history's rules run when it is in.
+    """
+    phase = options.on_phase or (lambda label: None)
+    selected = [cls for cls in rule_classes if _selected(cls.rule_id(), options.select, options.ignore)]
+    findings: list[Finding | None] = [None] * len(selected)
+    reader = None
     if "_git" in facts and facts.known("_git"):
-        _prefetch(facts, options, deadline)
-    for cls in rule_classes:
-        if not _selected(cls.rule_id(), options.select, options.ignore):
+        if deadline is not None:
+            facts.get("_git").timeout = max(1.0, min(options.timeout, deadline - time.monotonic()))
+        if any(_needs_history(cls) for cls in selected):
+            reader = threading.Thread(target=lambda: [_collect(facts, n) for n in HISTORY_FACTS],
+                                      name="auditor-history", daemon=True)
+            reader.start()
+        phase("reading the files and the history")
+        for name in FILE_FACTS:
+            _collect(facts, name)
+    phase("running the rules")
+    waiting = []
+    for i, cls in enumerate(selected):
+        if reader is not None and _needs_history(cls):
+            waiting.append(i)
             continue
-        rule = cls(options.thresholds.get(cls.rule_id()))
-        if deadline is not None and time.monotonic() > deadline and not all(
-                facts.known(n) for n in cls.fact_names() if n != "thresholds"):
-            findings.append(rule.skip(f"not evaluated: the time budget of {options.time_budget:g} s ran out"))
-            continue
-        finding = run_rule(rule, facts)
-        reason = options.waivers.get(cls.rule_id())
-        if reason and finding.outcome is Outcome.FAIL:
-            from dataclasses import replace
-            finding = replace(finding, waived=reason)
-        findings.append(finding)
-    return findings
+        findings[i] = _evaluate_one(cls, facts, options, deadline)
+    if reader is not None:
+        if reader.is_alive():
+            phase("reading the history")
+            reader.join()
+            phase("running the rules")
+    for i in waiting:
+        findings[i] = _evaluate_one(selected[i], facts, options, deadline)
+    return [f for f in findings if f is not None]
+
+
+def _evaluate_one(cls: type[Rule], facts: Facts, options: AuditOptions, deadline: float | None) -> Finding:
+    rule = cls(options.thresholds.get(cls.rule_id()))
+    if deadline is not None and time.monotonic() > deadline and not all(
+            facts.known(n) for n in cls.fact_names() if n != "thresholds"):
+        return rule.skip(f"not evaluated: the time budget of {options.time_budget:g} s ran out")
+    finding = run_rule(rule, facts)
+    reason = options.waivers.get(cls.rule_id())
+    if reason and finding.outcome is Outcome.FAIL:
+        finding = replace(finding, waived=reason)
+    return finding
 
 
 def audit(target: str | Path = ".", *, as_of: AsOf, options: AuditOptions | None = None,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from auditor import yamlsafe
 from auditor.facts import history as H
 from auditor.facts import paths as P
-from auditor.facts.tree import FileTree, line_of
+from auditor.facts.tree import FileTree, derived, line_of
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
 from auditor.rules._text import fast
@@ -39,6 +39,7 @@ MAX_DOCS = 400
 MAX_DOC_BYTES = 256 * 1024
 
 
+@derived
 def process_docs(tree: FileTree, limit: int = MAX_DOCS) -> list[tuple[str, str]]:
     """(path, text) of the prose documents a process could be written in.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from auditor.facts import history as H
-from auditor.facts.tree import line_of
+from auditor.facts.tree import derived, line_of
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
 
@@ -143,6 +143,7 @@ def stage_evidence(pipeline, step, stage: str) -> Evidence:
                     note=f"{STAGE_LABELS.get(stage, stage)}: job {step.job} ({step.text[:80]})")
 
 
+@derived
 def deploy_mentions(tree, ci, tasks, manifests) -> list[tuple[str, Evidence]]:
     """(platform, evidence) for every sign of a hosting platform that deploys outside CI.
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from auditor.facts import history as H
 from auditor.facts import paths as P
-from auditor.facts.tree import FileTree, line_of
+from auditor.facts.tree import FileTree, derived, line_of
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
 
@@ -45,6 +45,7 @@ def is_translation(path: str) -> bool:
                                                and any(p in _LANGS for p in parts[1:3]))
 
 
+@derived
 def doc_files(tree: FileTree, limit: int = MAX_DOCS) -> list[str]:
     """Hand-written documents (Markdown, reStructuredText, AsciiDoc), root first.
 
@@ -631,6 +632,7 @@ def _commit_words(c: H.Commit) -> set[str]:
     return words
 
 
+@derived
 def task_guides(tree: FileTree) -> list[str]:
     """Feature- or task-named guides (``START_HERE.md``, ``*_IMPLEMENTATION.md``, ``*_GUIDE.md`` …)."""
     out = []

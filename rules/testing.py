@@ -27,7 +27,7 @@ from collections import Counter
 
 from auditor.facts import history as H
 from auditor.facts import paths as P
-from auditor.facts.tree import line_of
+from auditor.facts.tree import derived, line_of
 from auditor.model import Aspect, Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
 from auditor.rules.cicd import TEST_STAGES, a_label, join_words, plural, stage_evidence
@@ -99,6 +99,7 @@ def _not_testable(project):
     return None
 
 
+@derived
 def test_files(tree) -> list[str]:
     """Test code in the tree: test paths with a code extension, without helpers, fixtures and snapshots."""
     return [p for p in tree.paths if P.is_test(p) and not P.is_vendored(p) and P.extension(p) in _CODE_EXT

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from auditor.facts import paths as P
-from auditor.facts.tree import FileTree, line_of
+from auditor.facts.tree import FileTree, derived, line_of
 from auditor.model import Effort, Evidence, Measure, Signal
 from auditor.rule import Rule
 from auditor.rules.docs import (
@@ -109,6 +109,7 @@ _PROCESS_DOC = re.compile(r"(^|/)(contributing|workflow|process|development[-_]p
                           r"|git[-_]workflow|branching)(\.[a-z]+)?$", re.IGNORECASE)
 
 
+@derived
 def _scan_docs(tree: FileTree) -> list[tuple[str, str]]:
     """(path, text) of the documents procedures are read from: not changelogs, not ad-hoc task guides."""
     guides = set(task_guides(tree))
@@ -130,8 +131,8 @@ def find_procedures(tree: FileTree, procedures: tuple[Procedure, ...],
     guides = set(task_guides(tree))
     for proc in procedures:
         hits: list[Evidence] = []
-        for p in tree.paths:
-            if proc.files.search(p) and not P.is_vendored(p) and not P.is_changelog(p) and p not in guides:
+        for p in tree.find(proc.files.pattern, proc.files.flags):
+            if not P.is_vendored(p) and not P.is_changelog(p) and p not in guides:
                 hits.append(Evidence(path=p, note=f"{proc.short} document"))
         for path, text in docs:
             if proc.heading is not None:

@@ -1,6 +1,8 @@
 """The streaming history reader, on real repositories built at test time."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.facts import history as H
 from auditor.facts.history import read_history
@@ -135,3 +137,23 @@ def test_indices_select_by_time_and_flags_newest_first():
     # a caller that stops early is not made to wait for the whole history
     it = h.indices(flags_none=H.MERGE)
     assert [next(it), next(it)] == [1, 2]
+
+
+@settings(max_examples=150, deadline=None)
+@given(times=st.lists(st.integers(0, 50_000), min_size=0, max_size=20_000),
+       since=st.one_of(st.none(), st.integers(-10, 50_010)), until=st.one_of(st.none(), st.integers(-10, 50_010)))
+def test_time_windows_skip_only_blocks_that_cannot_match(times, since, until):
+    """Times out of order (rebases, skew): skipping old blocks must never drop a match."""
+    from array import array
+
+    times = sorted(times, reverse=True)
+    # Disorder: swap neighbours here and there, and move a few old commits to the front.
+    for i in range(0, len(times) - 1, 7):
+        times[i], times[i + 1] = times[i + 1], times[i]
+    times[:0] = times[-3:]
+    h = H.History(available=True, total=len(times))
+    h.times = array("q", times)
+    h.flags = array("Q", [i % 5 for i in range(len(times))])
+    expected = [i for i, t in enumerate(times) if (since is None or t >= since) and (until is None or t <= until)]
+    assert list(h.indices(since=since, until=until)) == expected
+    assert h.count(since=since, until=until) == len(expected)

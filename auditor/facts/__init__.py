@@ -10,6 +10,7 @@ Rule packs may add providers with :func:`provider`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -41,18 +42,41 @@ class Facts:
         self._values: dict[str, Any] = dict(known)
         self._unavailable: dict[str, str] = {}
         self.timings: dict[str, float] = {}
+        # The engine collects the history on a thread of its own while rules that do not need
+        # it run: a fact being collected on one thread is waited for, never collected twice.
+        self._lock = threading.Lock()
+        self._collecting: dict[str, tuple[threading.Event, int]] = {}
 
     def __contains__(self, name: str) -> bool:
         return name in self._values or name in PROVIDERS
 
     def get(self, name: str) -> Any:
-        if name in self._values:
-            return self._values[name]
-        if name in self._unavailable:
-            raise FactUnavailable(self._unavailable[name])
-        fn = PROVIDERS.get(name)
-        if fn is None:
-            raise FactUnavailable(f"no provider for fact {name!r}")
+        while True:
+            if name in self._values:
+                return self._values[name]
+            if name in self._unavailable:
+                raise FactUnavailable(self._unavailable[name])
+            fn = PROVIDERS.get(name)
+            if fn is None:
+                raise FactUnavailable(f"no provider for fact {name!r}")
+            with self._lock:
+                busy = self._collecting.get(name)
+                if busy is None:
+                    done = threading.Event()
+                    self._collecting[name] = (done, threading.get_ident())
+            if busy is None:
+                break
+            if busy[1] == threading.get_ident():
+                raise FactUnavailable(f"fact {name!r} depends on itself")
+            busy[0].wait()   # another thread is collecting it; then it is known
+        try:
+            return self._collect(name, fn)
+        finally:
+            with self._lock:
+                del self._collecting[name]
+            done.set()
+
+    def _collect(self, name: str, fn: Callable[[Facts], Any]) -> Any:
         import time
 
         start = time.perf_counter()

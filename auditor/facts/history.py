@@ -175,6 +175,7 @@ class History:
     first: Commit | None = None                                    # oldest commit
     sizes: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # hash -> (files, added, deleted)
     size_window: int = 0
+    reached: frozenset[str] = frozenset()   # the commits of ``watch`` (see read_history) that the history holds
     # How the history was read, for the method appendix; not part of the history itself.
     notes: list[str] = field(default_factory=list, compare=False)   # e.g. why the cache was not used
     reading: dict[str, int] = field(default_factory=dict, compare=False)  # commits from git / from the cache
@@ -186,8 +187,28 @@ class History:
         """Indices of commits (newest first) within a time window and with/without flags."""
         # Selected a block at a time: a comprehension is several times faster per commit than
         # a generator, and a caller that stops early (the newest N) still stops early.
-        for start in range(0, self.total, _BLOCK):
+        for start in self._blocks(since):
             yield from self._select(since, until, flags_all, flags_none, start, min(self.total, start + _BLOCK))
+
+    def _blocks(self, since: int | None) -> range:
+        """Starts of the blocks that may hold a commit at or after ``since``."""
+        if since is None:
+            return range(0, self.total, _BLOCK)
+        # Author times are not in order (rebases, clock skew), but the newest time from a block
+        # onwards only falls: once it is older than ``since``, no later block can match. A
+        # "last 90 days" question then reads the newest blocks of a long history, not all of it.
+        newest = self._newest_from()
+        n = next((b for b, t in enumerate(newest) if t < since), len(newest))
+        return range(0, n * _BLOCK, _BLOCK)
+
+    def _newest_from(self) -> list[int]:
+        """For each block, the newest author time in it or in any older block."""
+        cached = self.__dict__.get("_newest")
+        if cached is None or cached[0] != self.total:
+            per_block = [max(self.times[i:i + _BLOCK]) for i in range(0, self.total, _BLOCK)]
+            cached = (self.total, list(itertools.accumulate(reversed(per_block), max))[::-1])
+            self.__dict__["_newest"] = cached
+        return cached[1]
 
     def _select(self, since: int | None, until: int | None, flags_all: int, flags_none: int,
                 start: int = 0, end: int | None = None) -> list[int]:
@@ -208,7 +229,9 @@ class History:
 
     def count(self, *, since: int | None = None, until: int | None = None, flags_all: int = 0,
               flags_none: int = 0) -> int:
-        return len(self._select(since, until, flags_all, flags_none))
+        if since is None:
+            return len(self._select(since, until, flags_all, flags_none))
+        return sum(1 for _ in self.indices(since=since, until=until, flags_all=flags_all, flags_none=flags_none))
 
     def mainline(self, limit: int | None = None, *, until: int | None = None) -> list[int]:
         """Indices of first-parent commits, newest first."""
@@ -264,7 +287,8 @@ def read_history(git: Git, rev: str, *, tree_paths: Iterable[str] = (), window: 
                  size_window: int = 300, max_commits: int | None = None, since: str | None = None,
                  is_shallow: bool = False, mailmap_blob: str | None = None, progress=None,
                  cache: CacheConfig | None = None, identity: str | None = None,
-                 mailmap_oid: str | None = None, forbidden: Iterable[Path] = ()) -> History:
+                 mailmap_oid: str | None = None, forbidden: Iterable[Path] = (),
+                 watch: Iterable[str] = ()) -> History:
     """Read the history of ``rev`` once and fold it into a :class:`History`.
 
     With ``cache``, per-commit records are taken from and added to the history cache
@@ -272,11 +296,15 @@ def read_history(git: Git, rev: str, *, tree_paths: Iterable[str] = (), window: 
     (its git directory or URL) and ``forbidden`` lists directories the cache must not
     lie in. A cache that cannot be used never fails the read: it is read from git
     instead and ``History.notes`` says why.
+
+    ``watch`` names commits to look out for (the commits tags point at): those the
+    history holds are in ``History.reached`` — which answers "is this tag merged?"
+    for free, where ``git for-each-ref --merged`` walks the whole graph again.
     """
     if mailmap_blob:
         git.extra_config = (*git.extra_config, f"mailmap.blob={mailmap_blob}")
     plan = _Plan(git=git, rev=rev, tree_paths=set(tree_paths), window=window, size_window=size_window,
-                 limits=_limits(max_commits, since), progress=progress)
+                 limits=_limits(max_commits, since), progress=progress, watch=frozenset(watch))
     notes: list[str] = []
     if cache is not None and is_shallow:
         notes.append("the history cache is not used for a shallow clone (its oldest commits lack parents)")
@@ -325,10 +353,12 @@ class _Plan:
     size_window: int
     limits: list[str]
     progress: object
+    watch: frozenset[str] = frozenset()
     snapshot_key: str = ""
 
     def folder(self, mainline: set[str]) -> _Folder:
-        return _Folder(tree_paths=self.tree_paths, mainline=mainline, window=self.window, progress=self.progress)
+        return _Folder(tree_paths=self.tree_paths, mainline=mainline, window=self.window, progress=self.progress,
+                       watch=self.watch)
 
 
 def _read_from_git(plan: _Plan, collect: _Collector | None = None) -> History:
@@ -635,6 +665,7 @@ def _snapshot_key(plan: _Plan, tip: str) -> str:
     """What decides a folded History besides the namespace: the revision, the tree, the options."""
     h = hashlib.sha256(f"{tip}\0{plan.window}\0{plan.size_window}\0{plan.limits}\0".encode())
     h.update("\0".join(sorted(plan.tree_paths)).encode("utf-8", "surrogateescape"))
+    h.update(("\0" + "\0".join(sorted(plan.watch))).encode("ascii", "replace"))
     return h.hexdigest()
 
 
@@ -653,7 +684,7 @@ def _pack_history(h: History) -> bytes:
         [(path, list(counter.items())) for path, counter in h.ownership.by_path.items()],
         list(h.ticket_keys.items()), h.issue_refs, list(h.branch_names.items()),
         [(label, [_commit_plain(c) for c in commits]) for label, commits in h.examples.items()],
-        _commit_plain(h.first), list(h.sizes.items()), h.size_window,
+        _commit_plain(h.first), list(h.sizes.items()), h.size_window, sorted(h.reached),
     )
     return zlib.compress(marshal.dumps(plain), 1)
 
@@ -661,7 +692,7 @@ def _pack_history(h: History) -> bytes:
 def _unpack_history(blob: bytes) -> History:
     try:
         (total, tt, times, at, authors_of, ft, flags, authors, recent, window, ownership, ticket_keys,
-         issue_refs, branch_names, examples, first, sizes, size_window) = marshal.loads(zlib.decompress(blob))
+         issue_refs, branch_names, examples, first, sizes, size_window, reached) = marshal.loads(zlib.decompress(blob))
         def commit(v):
             return None if v is None else Commit(*v)
 
@@ -675,6 +706,7 @@ def _unpack_history(blob: bytes) -> History:
         h.examples = {label: [commit(c) for c in commits] for label, commits in examples}
         h.first = commit(first)
         h.sizes = {k: tuple(v) for k, v in sizes}
+        h.reached = frozenset(reached)
     except (ValueError, TypeError, EOFError, zlib.error) as exc:
         raise CacheDamage(f"a cached history is damaged ({type(exc).__name__})") from None
     if len(h.times) != total or len(h.flags) != total or len(h.authors_of) != total:
@@ -815,11 +847,14 @@ class _Parser:
 class _Folder:
     """Folds per-commit records into a History, newest first."""
 
-    def __init__(self, tree_paths: set[str], mainline: set[str], window: int, progress):
+    def __init__(self, tree_paths: set[str], mainline: set[str], window: int, progress,
+                 watch: frozenset[str] = frozenset()):
         self.h = History(available=True, window=window)
         self.tree_paths = tree_paths
         self.mainline = mainline
         self.progress = progress
+        self.watch = watch
+        self.reached: set[str] = set()
         self.body_of = None                               # sha -> body, when add() is given none
         self.examples: dict[str, list[Commit]] = {k: [] for k in _EXAMPLE_FLAGS}
         self.wanted = sum(_EXAMPLE_FLAGS.values())  # example kinds still short of examples
@@ -879,6 +914,7 @@ class _Folder:
         recent, window = h.recent, h.window
         ticket_keys, branch_names = h.ticket_keys, h.branch_names
         progress = self.progress
+        watch, reached = self.watch, self.reached
         total = h.total
         for sha, rec, body in items:
             parents, name, email, t, tz, ct, subject, trailers, paths, flags = rec
@@ -886,6 +922,8 @@ class _Folder:
             flags &= _PUBLIC
             if sha in mainline:
                 flags |= MAINLINE
+            if sha in watch:
+                reached.add(sha)
 
             key_raw = email or name
             aid = author_raw.get(key_raw)
@@ -992,6 +1030,7 @@ class _Folder:
         else:
             h.first = self.last_commit
         h.examples = {k: v for k, v in self.examples.items() if v}
+        h.reached = frozenset(self.reached)
         return h
 
 

@@ -979,7 +979,13 @@ _KINDS: tuple[tuple[re.Pattern[str], str, Callable[[_Reading], bool | None]], ..
 )
 
 
+#: Any of the patterns: one search rules out the many paths that are no manifest at all.
+_ANY_KIND = re.compile("|".join(f"(?{'i' if rx.flags & re.IGNORECASE else ''}:{rx.pattern})" for rx, _, _ in _KINDS))
+
+
 def _kind_of(path: str) -> tuple[str, Callable[[_Reading], bool | None]] | None:
+    if not _ANY_KIND.search(path):
+        return None
     for rx, ecosystem, reader in _KINDS:
         if rx.search(path):
             return ecosystem, reader

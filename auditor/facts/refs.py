@@ -39,11 +39,27 @@ def scheme_of(name: str) -> str:
     return "other"
 
 
+_FORMAT = "%(refname:strip=2)%00%(objecttype)%00%(*objectname)%00%(objectname)%00%(creatordate:unix)"
+
+
+def list_tags(git: Git, limit: int = 20_000) -> tuple[Tag, ...]:
+    """Every tag of the repository, oldest first: a read of the refs alone, no graph walk."""
+    return _parse(git.run("for-each-ref", f"--count={limit}", f"--format={_FORMAT}", "refs/tags",
+                          max_output=64 * 1024 * 1024))
+
+
 def read_tags(git: Git, rev: str, limit: int = 20_000) -> tuple[Tag, ...]:
-    """Tags whose commit is reachable from ``rev``, oldest first."""
-    fmt = "%(refname:strip=2)%00%(objecttype)%00%(*objectname)%00%(objectname)%00%(creatordate:unix)"
-    raw = git.run("for-each-ref", f"--merged={rev}", f"--count={limit}", f"--format={fmt}", "refs/tags",
-                  max_output=64 * 1024 * 1024)
+    """Tags whose commit is reachable from ``rev``, oldest first (git walks the graph for it)."""
+    return _parse(git.run("for-each-ref", f"--merged={rev}", f"--count={limit}", f"--format={_FORMAT}",
+                          "refs/tags", max_output=64 * 1024 * 1024))
+
+
+def merged_tags(tags: tuple[Tag, ...], reached: frozenset[str]) -> tuple[Tag, ...]:
+    """The tags whose commit is among ``reached`` (the commits a full history read saw)."""
+    return tuple(t for t in tags if t.commit in reached)
+
+
+def _parse(raw: bytes) -> tuple[Tag, ...]:
     tags = []
     for line in raw.decode("utf-8", "backslashreplace").splitlines():
         parts = line.split("\0")

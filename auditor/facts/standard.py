@@ -13,6 +13,7 @@ from auditor.facts import Facts, FactUnavailable, provider
 @provider("history")
 def _history(facts: Facts):
     from auditor.facts.history import read_history
+    from auditor.facts.history_worker import WorkerUnavailable, is_large, read_history_apart
 
     git = facts.get("_git")
     rev = facts.get("_rev")
@@ -22,31 +23,63 @@ def _history(facts: Facts):
     tree = facts.get("tree")
     mailmap = f"{rev}:.mailmap" if tree.exists(".mailmap") else None
     cache = forbidden = origin = None
+    source = facts.get("_source") if "_source" in facts else None
     if getattr(opts, "use_cache", False):
         from auditor.facts.history_cache import CacheConfig
 
         cache = CacheConfig(directory=opts.cache_dir, max_bytes=max(0, opts.cache_max_mb) * 1024 * 1024)
-        source = facts.get("_source") if "_source" in facts else None
         forbidden = [p for p in (source.git_dir, source.work_tree) if p] if source else []
         origin = facts.get("_origin") if "_origin" in facts else None
-    history = read_history(
-        git, rev, tree_paths=tree.paths, window=opts.window, size_window=opts.size_window,
+    try:
+        watch = {t.commit for t in facts.get("_tag_refs")}
+    except FactUnavailable:
+        watch = set()
+    arguments = dict(
+        tree_paths=tree.paths, watch=watch, window=opts.window, size_window=opts.size_window,
         max_commits=opts.max_commits, since=opts.since, is_shallow=opts.is_shallow,
-        mailmap_blob=mailmap, progress=opts.progress, cache=cache, identity=origin,
+        mailmap_blob=mailmap, cache=cache, identity=origin,
         mailmap_oid=tree.entry(".mailmap").oid if mailmap else None, forbidden=forbidden or (),
     )
+    history = None
+    note = None
+    mode = getattr(opts, "history_process", "auto")
+    if mode == "always" or (mode == "auto" and source is not None and is_large(source.git_dir)):
+        try:
+            history = read_history_apart(git, rev, progress=opts.progress, **arguments)
+        except WorkerUnavailable as exc:
+            note = f"the history was read in the audit's own process (a second one could not be used: {exc})"
+    if history is None:
+        history = read_history(git, rev, progress=opts.progress, **arguments)
+        if note:
+            history.notes.append(note)
     if history.total == 0:
         raise FactUnavailable("the revision has no history to read")
     return history
 
 
+@provider("_tag_refs")
+def _tag_refs(facts: Facts):
+    from auditor.facts.refs import list_tags
+
+    return list_tags(facts.get("_git"))
+
+
 @provider("tags")
 def _tags(facts: Facts):
-    from auditor.facts.refs import read_tags
+    from auditor.facts.refs import merged_tags, read_tags
 
-    if facts.get("_rev") is None:
+    rev = facts.get("_rev")
+    if rev is None:
         return ()
-    return read_tags(facts.get("_git"), facts.get("_rev"))
+    try:
+        history = facts.get("history")
+        every = facts.get("_tag_refs")
+    except FactUnavailable:
+        history = None
+    if history is None or history.truncated:
+        # The history read did not see every commit (a limit was set): git answers instead.
+        return read_tags(facts.get("_git"), rev)
+    return merged_tags(every, history.reached)
 
 
 @provider("ci")

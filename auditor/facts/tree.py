@@ -8,7 +8,9 @@ the repository can be read through it.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -50,6 +52,9 @@ class FileTree:
 
     def __post_init__(self) -> None:
         self.paths: tuple[str, ...] = tuple(sorted(self.entries))
+        # Rules ask the same path questions again and again (``**/*.md``, ``docs/``); each
+        # answer is a scan of every path, so it is computed once per tree.
+        self._queries: dict[tuple, object] = {}
         self._lower = {p.lower(): p for p in self.paths}
         self._dirs: set[str] = set()
         for p in self.paths:
@@ -119,17 +124,27 @@ class FileTree:
 
     def glob(self, *patterns: str, case_insensitive: bool = True) -> list[str]:
         """Paths matching any shell pattern (``*`` may cross ``/``), sorted."""
-        regexes = [re.compile(fnmatch.translate(p), re.I if case_insensitive else 0) for p in patterns]
-        return [p for p in self.paths if any(rx.match(p) for rx in regexes)]
+        key = ("glob", patterns, case_insensitive)
+        if key not in self._queries:
+            match = _glob_regex(patterns, case_insensitive).match
+            self._queries[key] = tuple(p for p in self.paths if match(p))
+        return list(self._queries[key])
 
     def find(self, pattern: str, flags: int = re.I) -> list[str]:
         """Paths matching a regular expression (searched, not anchored), sorted."""
-        rx = re.compile(pattern, flags)
-        return [p for p in self.paths if rx.search(p)]
+        key = ("find", pattern, flags)
+        if key not in self._queries:
+            search = re.compile(pattern, flags).search
+            self._queries[key] = tuple(p for p in self.paths if search(p))
+        return list(self._queries[key])
 
     def under(self, directory: str) -> list[str]:
+        """Paths below ``directory``, sorted."""
         prefix = directory.rstrip("/") + "/"
-        return [p for p in self.paths if p.startswith(prefix)]
+        # Paths are sorted, so everything below a directory is one contiguous run.
+        start = bisect.bisect_left(self.paths, prefix)
+        end = bisect.bisect_left(self.paths, prefix[:-1] + "0")   # "0" sorts right after "/"
+        return list(self.paths[start:end])
 
     def first(self, *candidates: str, case_insensitive: bool = True) -> str | None:
         """The first of ``candidates`` that exists, in the tree's spelling."""
@@ -179,6 +194,47 @@ class FileTree:
     def close(self) -> None:
         if self._reader is not None and hasattr(self._reader, "close"):
             self._reader.close()
+
+
+def derived(fn):
+    """Compute ``fn(tree, *args)`` once per tree and share it between rules.
+
+    For the questions several rules ask of the same tree (which files are
+    documents, which are tests, which are task guides): each answer is a scan of
+    every path, or a read of many files. ``fn`` must depend only on the tree and
+    its arguments; an argument that cannot be hashed (another fact, such as the
+    CI configuration) is told apart by identity, and kept alive with the answer
+    so that its identity cannot be reused. ``f(t, 5)`` and ``f(t, limit=5)`` are
+    computed apart. A list, dict or set result is copied for each caller, so no
+    rule can change what the next one sees.
+    """
+    @functools.wraps(fn)
+    def shared(tree: FileTree, *args, **kwargs):
+        key = (fn, tuple(_key(a) for a in args), tuple((k, _key(v)) for k, v in sorted(kwargs.items())))
+        queries = tree._queries
+        if key in queries:
+            value = queries[key][0]
+        else:
+            value = fn(tree, *args, **kwargs)
+            queries[key] = (value, args, kwargs)
+        return type(value)(value) if isinstance(value, (list, dict, set)) else value
+
+    return shared
+
+
+def _key(value: object) -> object:
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", id(value))
+    return value
+
+
+@functools.lru_cache(maxsize=256)
+def _glob_regex(patterns: tuple[str, ...], case_insensitive: bool) -> re.Pattern[str]:
+    """One regular expression for a set of shell patterns: one scan of the paths instead of one each."""
+    alternatives = "|".join(f"(?:{fnmatch.translate(p)})" for p in patterns) or "(?!)"
+    return re.compile(alternatives, re.I if case_insensitive else 0)
 
 
 def line_of(text: str, needle: str | re.Pattern[str]) -> int | None:
