@@ -76,8 +76,13 @@ def main() -> None:
 @click.option("--max-commits", type=click.IntRange(min=1), help="Read at most N commits of history.")
 @click.option("--since", metavar="DATE", help="Read history since DATE only (YYYY-MM-DD).")
 @click.option("--no-cache", is_flag=True,
-              help="Do not read or write the history cache ($XDG_CACHE_HOME/auditor or ~/.cache/auditor).")
-@click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR", help="Keep the history cache in DIR.")
+              help="Do not read or write the cache of histories and results ($XDG_CACHE_HOME/auditor or "
+                   "~/.cache/auditor).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR", help="Keep the cache in DIR.")
+@click.option("--history-process", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True,
+              help="Fold the history in a second Python process beside the rules: for large repositories "
+                   "(auto), always, or never.")
 @click.option("--time-budget", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Stop reading after SECONDS; what was not reached is reported as skipped.")
 @click.option("--select", multiple=True, metavar="ID", help="Run only rules with this ID or prefix (repeatable).")
@@ -100,7 +105,7 @@ def main() -> None:
 @click.option("--allow-repo-packs", is_flag=True,
               help="Load local rule packs that the audited repository's own configuration declares. "
                    "They are code and run; without this flag they are reported and not loaded.")
-def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, no_cache, cache_dir, time_budget, select, ignore, fail_under, min_area, baseline,
+def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, no_cache, cache_dir, history_process, time_budget, select, ignore, fail_under, min_area, baseline,
               fail_on_regression, exit_zero, timings, demo, quiet, config_file, isolated, allow_repo_packs):
     """Audit the repository at PATH (default: the current directory, or the bundled demo
     outside a repository). PATH may also be a git URL; it is cloned bare into a
@@ -143,7 +148,7 @@ def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, no_cache, cache
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
     options = AuditOptions(rev=rev, max_commits=max_commits, since=since, select=select, ignore=ignore,
                            time_budget=time_budget, use_cache=not no_cache,
-                           cache_dir=Path(cache_dir) if cache_dir else None,
+                           cache_dir=Path(cache_dir) if cache_dir else None, history_process=history_process,
                            progress=progress.commits, on_phase=progress.phase)
 
     demo_dir = None
@@ -273,7 +278,7 @@ class Progress:
         self._show(f"auditor: {label}…")
 
     def commits(self, n: int) -> None:
-        self._show(f"auditor: {self.label}… {n:,} commits")
+        self._show(f"auditor: {self.label}… ({n:,} commits read)")
 
     def done(self) -> None:
         if self.shown:

@@ -29,7 +29,7 @@ def team_size_label(active: int) -> str:
     return "large"
 
 
-def build_context(facts: Facts, areas) -> dict[str, Any]:
+def build_context(facts: Facts) -> dict[str, Any]:
     """Data about the repository that the report's framing needs."""
     as_of = facts.get("as_of")
     tree = facts.get("tree")

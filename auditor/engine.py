@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from auditor.facts import standard as _standard  # noqa: F401 - registers the bu
 from auditor.facts.tree import FileTree
 from auditor.gitio import Git, GitError, Workspace, build_shim, clone_url, discover, is_url
 from auditor.model import AuditResult, Finding, Outcome, RepositoryInfo
+from auditor.result_cache import Stored
 from auditor.rule import LoadProblem, Rule, load_rules
 from auditor.scoring import score_areas
 
@@ -189,7 +190,6 @@ def audit(target: str | Path = ".", *, as_of: AsOf, options: AuditOptions | None
         options.is_shallow = source.is_shallow
         git = build_shim(source, ws, timeout=options.timeout)
         rev = _resolve(git, options.rev)
-        tree = FileTree.from_git(git, rev) if rev else FileTree(entries={})
         if display is None:
             display = source.display_name
         repo = RepositoryInfo(
@@ -198,19 +198,29 @@ def audit(target: str | Path = ".", *, as_of: AsOf, options: AuditOptions | None
             default_branch=(source.head_ref or "").removeprefix("refs/heads/") or None,
             is_shallow=source.is_shallow, is_bare=source.work_tree is None,
         )
-        facts = Facts(_git=git, _rev=rev, _options=options, tree=tree, repo=repo, as_of=as_of,
-                      declared=dict(options.declared), _source=source,
-                      _origin=target_s if is_url(target_s) else str(source.git_dir))
+        origin = target_s if is_url(target_s) else str(source.git_dir)
         if rules is None:
             rules, problems = load_rules()
         else:
             problems = []
         problems = [*problems, *load_problems]
-        deadline = time.monotonic() + options.time_budget if options.time_budget else None
-        findings = evaluate(rules, facts, options, deadline)
+        known: dict[str, Any] = {}
+        results = _ResultCache.open(options, source, origin, rev, repo, as_of, rules, git, known)
+        stored = results.lookup() if results else None
+        if stored is None:
+            tree = FileTree.from_git(git, rev) if rev else FileTree(entries={})
+            facts = Facts(_git=git, _rev=rev, _options=options, tree=tree, repo=repo, as_of=as_of,
+                          declared=dict(options.declared), _source=source, _origin=origin, **known)
+            deadline = time.monotonic() + options.time_budget if options.time_budget else None
+            findings = evaluate(rules, facts, options, deadline)
+            from auditor.context import build_context
+            stored = Stored(findings=tuple(findings), context=build_context(facts),
+                            facts_unavailable=sorted(facts.unavailable.items()),
+                            unread_files=sorted(tree.unread.items())[:50])
+            if results and _complete(stored, deadline):
+                results.save(stored)
+        findings = list(stored.findings)
         areas, overall, maturity = score_areas(findings, AREAS, options.weights)
-        from auditor.context import build_context
-        context = build_context(facts, areas)
         method = {
             "revision": rev or "",
             "rules_run": len(findings),
@@ -219,20 +229,96 @@ def audit(target: str | Path = ".", *, as_of: AsOf, options: AuditOptions | None
             "rule_packs": sorted({c.pack for c in rules}),
             "load_problems": [(p.pack, p.message) for p in problems],
             **({"configuration": options.configuration} if options.configuration is not None else {}),
-            "facts_unavailable": sorted(facts.unavailable.items()),
-            "unread_files": sorted(tree.unread.items())[:50],
+            "facts_unavailable": list(stored.facts_unavailable),
+            "unread_files": list(stored.unread_files),
             "limits": _limits(options),
             "seconds": round(time.perf_counter() - started, 2),
             "git_calls": len(git.calls),
         }
         return AuditResult(repository=repo, as_of=as_of.date, areas=tuple(areas), maturity=maturity,
                            overall=overall, tool_version=__version__,
-                           rules_run=tuple(f.rule_id for f in findings), context=context, method=method,
+                           rules_run=tuple(f.rule_id for f in findings), context=stored.context, method=method,
                            rule_classes=tuple(rules))
     finally:
         if tree is not None:
             tree.close()
         ws.cleanup()
+
+
+def _complete(stored: Stored, deadline: float | None) -> bool:
+    """Whether an audit reached every finding it would reach with unlimited time and a sound git."""
+    if deadline is not None and time.monotonic() > deadline:
+        return False
+    if any(f.outcome is Outcome.ERROR for f in stored.findings):
+        return False
+    return not any(reason.startswith(("git could not read it", "could not be collected"))
+                   for _, reason in stored.facts_unavailable)
+
+
+@dataclass
+class _ResultCache:
+    """The whole-audit result of this repository, revision, date, configuration and code (result_cache)."""
+
+    config: Any
+    forbidden: list[Path]
+    identity: str
+    key: str
+
+    @classmethod
+    def open(cls, options: AuditOptions, source, origin: str, rev: str | None, repo: RepositoryInfo,
+             as_of: AsOf, rules: Sequence[type[Rule]], git: Git, known: dict[str, Any]) -> _ResultCache | None:
+        """None when results are not kept: no cache, no commits, or a problem listing the tags."""
+        if not options.use_cache or not rev:
+            return None
+        from auditor import result_cache
+        from auditor.facts.history_cache import CacheConfig
+        from auditor.facts.refs import parse_listing, tag_listing
+
+        try:
+            listing = tag_listing(git)
+        except GitError:
+            return None
+        known["_tag_refs"] = parse_listing(listing)   # the history read needs them too
+        key = result_cache.key(
+            revision=rev, repository=asdict(repo), tag_refs=listing, shallow=source.shallow_file,
+            as_of=as_of.date.isoformat(), rule_classes=rules,
+            options={name: getattr(options, name) for name in _FINDING_OPTIONS})
+        return cls(config=CacheConfig(directory=options.cache_dir,
+                                      max_bytes=max(0, options.cache_max_mb) * 1024 * 1024),
+                   forbidden=[p for p in (source.git_dir, source.work_tree) if p], identity=origin, key=key)
+
+    def lookup(self) -> Stored | None:
+        from auditor import result_cache
+        from auditor.facts.history_cache import CacheProblem, Store
+
+        try:
+            store = Store.open(self.config, forbidden=self.forbidden)
+            try:
+                blob = store.result(self.identity, self.key)
+            finally:
+                store.close()
+            return result_cache.unpack(blob) if blob is not None else None
+        except (CacheProblem, ValueError):
+            return None   # an ordinary audit; the history read reports what is wrong with the cache
+
+    def save(self, stored: Stored) -> None:
+        from auditor import result_cache
+        from auditor.facts.history_cache import CacheProblem, Store
+
+        try:
+            blob = result_cache.pack(stored)
+            store = Store.open(self.config, forbidden=self.forbidden)
+            try:
+                store.save_result(self.identity, self.key, blob)
+            finally:
+                store.close()
+        except (CacheProblem, ValueError):
+            pass   # not kept: the next audit is an ordinary one
+
+
+#: The options that can change a finding (the rest — weights, gates, output — act after the findings).
+_FINDING_OPTIONS = ("rev", "window", "size_window", "max_commits", "since", "select", "ignore", "thresholds",
+                    "declared", "waivers", "is_shallow")
 
 
 def _resolve(git: Git, rev: str) -> str | None:

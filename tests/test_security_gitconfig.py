@@ -98,7 +98,8 @@ def hook(event, args):
             events.append(["open", os.fsdecode(path), str(mode)])
 sys.addaudithook(hook)
 from auditor.cli import main
-sys.argv = ["auditor", "audit", sys.argv[1], "--as-of", "2025-02-01", "--format", sys.argv[2], "-o", sys.argv[3]]
+sys.argv = ["auditor", "audit", sys.argv[1], "--as-of", "2025-02-01", "--format", sys.argv[2], "-o", sys.argv[3],
+            *sys.argv[4:]]
 try:
     main()
 except SystemExit as exc:
@@ -107,18 +108,51 @@ print(json.dumps(events))
 """
 
 
-@pytest.mark.parametrize("fmt", ["markdown", "json"])
-def test_only_hardened_git_is_spawned_no_socket_and_no_read_outside(tmp_path, fmt):
+#: Installed in the history process through ``sitecustomize``: its own events, appended to a file.
+WORKER_HOOK = r"""
+import json, os, sys
+if any("from auditor.facts.history_worker import main" in a for a in sys.orig_argv):
+    _log = os.environ["AUDITOR_TEST_WORKER_EVENTS"]
+    def _hook(event, args):
+        if event == "subprocess.Popen":
+            rec = ["spawn", str(args[0]), [str(a) for a in (args[1] or [])]]
+        elif event == "socket.connect":
+            rec = ["connect", repr(args[1])]
+        else:
+            return
+        with open(_log, "a") as f:
+            f.write(json.dumps(rec) + "\n")
+    sys.addaudithook(_hook)
+"""
+
+
+@pytest.mark.parametrize("fmt,worker", [("markdown", "never"), ("json", "never"), ("markdown", "always")])
+def test_only_hardened_git_is_spawned_no_socket_and_no_read_outside(tmp_path, fmt, worker):
     repo = build(SPEC, tmp_path / "repo")
     secret = tmp_path / "secret.txt"
     secret.write_text("canary-secret-value\n")
     out = tmp_path / f"report.{fmt}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    proc = subprocess.run([sys.executable, "-c", AUDIT_HOOK_SCRIPT, str(repo), fmt, str(out)],
-                          capture_output=True, text=True, env=env, timeout=120)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(WORKER_HOOK)
+    worker_log = tmp_path / "worker-events.jsonl"
+    env["AUDITOR_TEST_WORKER_EVENTS"] = str(worker_log)
+    env["PYTHONPATH"] = os.pathsep.join([str(site), *filter(None, [env.get("PYTHONPATH")])])
+    proc = subprocess.run([sys.executable, "-c", AUDIT_HOOK_SCRIPT, str(repo), fmt, str(out),
+                           "--history-process", worker], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     events = __import__("json").loads(proc.stdout.strip().splitlines()[-1])
     spawns = [e for e in events if e[0] == "spawn"]
+    if worker == "always":
+        # The one process that is not git: this interpreter, running the auditor's own history worker.
+        python = [e for e in spawns if e[2][:1] == [sys.executable]]
+        assert [e[2][1:] for e in python] == [["-c", "from auditor.facts.history_worker import main; main()"]]
+        spawns = [e for e in spawns if e not in python]
+        child = [__import__("json").loads(line) for line in worker_log.read_text().splitlines()]
+        assert any("log" in e[2] for e in child), "the worker should read the history with git"
+        assert not [e for e in child if e[0] == "connect"]
+        spawns += child
     assert spawns, "the audit should run git"
     for _, exe, argv in spawns:
         assert os.path.basename(argv[0] if argv else exe) == "git", argv

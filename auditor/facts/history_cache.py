@@ -22,6 +22,10 @@ harmless: a hash maps to one record). Namespaces are evicted least recently
 used first when the file outgrows its bound; "recently" is a counter kept in
 the database, not the clock.
 
+The same file keeps whole-audit results (:mod:`auditor.result_cache`): a few
+per repository, keyed by everything an audit's findings depend on, evicted with
+the repository and counted against the same bound.
+
 Nothing here may change a finding: every problem — a corrupt or locked file, a
 chunk that fails its checksum, a full disk — raises :class:`CacheProblem`, and
 the reader falls back to reading git and says so.
@@ -37,13 +41,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SCHEMA = 2
+SCHEMA = 3
 FILENAME = f"history-v{SCHEMA}.sqlite3"
 DEFAULT_MAX_MB = 500
 CHUNK = 4096            # commits per stored chunk
 MAX_CHUNKS = 64         # a namespace with more chunks is rewritten as fresh ones
 MAX_WALKS = 4           # commit lists (one per audited tip) kept per namespace
 MAX_SNAPSHOTS = 2       # folded histories kept per namespace
+MAX_RESULTS = 4         # whole-audit results kept per repository (auditor.result_cache)
 _TABLES = ("chunks", "walks", "sizes", "snapshots")
 _SIZE_ROW_BYTES = 48    # rough on-disk cost of one line-count row
 
@@ -143,6 +148,7 @@ class Store:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise CacheProblem(f"the cache directory {directory} cannot be created: {exc.strerror or exc}") from None
+        _remove_old_versions(directory)
         try:
             # Commit metadata of private repositories: readable by the user only.
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
@@ -214,6 +220,31 @@ class Store:
             raise CacheDamage("a cached commit list is damaged")
         text = data.hex()
         return [text[i:i + step] for i in range(0, len(text), step)]
+
+    def result(self, identity: str, key: str) -> bytes | None:
+        """A whole-audit result stored under ``key`` (see auditor.result_cache), or None."""
+        rows = self._q("SELECT data FROM results WHERE identity = ? AND key = ?", (identity, key))
+        return rows[0][0] if rows and isinstance(rows[0][0], bytes) else None
+
+    def save_result(self, identity: str, key: str, data: bytes) -> None:
+        """Store a whole-audit result; keep the newest few per repository, within the size bound."""
+        con = self.con
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                tick = self._tick()
+                con.execute("INSERT OR REPLACE INTO results (identity, key, last_used, data) VALUES (?, ?, ?, ?)",
+                            (identity, key, tick, data))
+                con.execute("DELETE FROM results WHERE identity = ? AND key NOT IN (SELECT key FROM results "
+                            "WHERE identity = ? ORDER BY last_used DESC LIMIT ?)", (identity, identity, MAX_RESULTS))
+                self._evict(None)
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise _problem(self.config.path, exc) from None
 
     def snapshot(self, ns: int, key: str) -> bytes | None:
         """A folded History stored under ``key`` (see history.py), or None."""
@@ -348,10 +379,18 @@ class Store:
         self.con.execute("UPDATE meta SET v = v + 1 WHERE k = 'clock'")
         return self.con.execute("SELECT v FROM meta WHERE k = 'clock'").fetchone()[0]
 
-    def _evict(self, current: int) -> list[int] | None:
-        """Delete least recently used namespaces until the total fits the bound."""
+    def _evict(self, current: int | None) -> list[int] | None:
+        """Delete whole-audit results, then least recently used namespaces, until the total fits the bound."""
         con = self.con
         total = con.execute("SELECT coalesce(sum(bytes), 0) FROM ns").fetchone()[0]
+        results = con.execute("SELECT key, identity, length(data) FROM results ORDER BY last_used").fetchall()
+        total += sum(n for _, _, n in results)
+        for key, identity, n in results:
+            # Results are the cheapest to lose: one audit rebuilds them from the histories kept.
+            if total <= self.config.max_bytes:
+                return None
+            con.execute("DELETE FROM results WHERE identity = ? AND key = ?", (identity, key))
+            total -= n
         if total <= self.config.max_bytes:
             return None
         evicted = []
@@ -367,6 +406,8 @@ class Store:
     def _drop(self, ns: int) -> None:
         for table in _TABLES:
             self.con.execute(f"DELETE FROM {table} WHERE ns = ?", (ns,))
+        # The repository's results rest on its history: they go with it.
+        self.con.execute("DELETE FROM results WHERE identity IN (SELECT identity FROM ns WHERE id = ?)", (ns,))
         self.con.execute("DELETE FROM ns WHERE id = ?", (ns,))
 
     def stats(self) -> dict[str, int]:
@@ -377,6 +418,7 @@ class Store:
                 "commits": q("SELECT coalesce(sum(n), 0) FROM chunks")[0][0],
                 "walks": q("SELECT count(*) FROM walks")[0][0],
                 "snapshots": q("SELECT count(*) FROM snapshots")[0][0],
+                "results": q("SELECT count(*) FROM results")[0][0],
                 "bytes": q("SELECT coalesce(sum(bytes), 0) FROM ns")[0][0]}
 
 
@@ -392,9 +434,23 @@ _DDL = (
     " data BLOB NOT NULL, PRIMARY KEY (ns, tip))",
     "CREATE TABLE IF NOT EXISTS snapshots (ns INTEGER NOT NULL, key TEXT NOT NULL, last_used INTEGER NOT NULL,"
     " data BLOB NOT NULL, PRIMARY KEY (ns, key))",
+    "CREATE TABLE IF NOT EXISTS results (identity TEXT NOT NULL, key TEXT NOT NULL, last_used INTEGER NOT NULL,"
+    " data BLOB NOT NULL, PRIMARY KEY (identity, key))",
     "CREATE TABLE IF NOT EXISTS sizes (ns INTEGER NOT NULL, hash TEXT NOT NULL, files INTEGER NOT NULL,"
     " added INTEGER NOT NULL, deleted INTEGER NOT NULL, PRIMARY KEY (ns, hash)) WITHOUT ROWID",
 )
+
+
+def _remove_old_versions(directory: Path) -> None:
+    """Delete cache files an older auditor wrote in another layout: they are never read again."""
+    for version in range(1, SCHEMA):
+        for suffix in ("", "-wal", "-shm"):
+            old = directory / f"history-v{version}.sqlite3{suffix}"
+            try:
+                if old.is_file() and not old.is_symlink():
+                    old.unlink()
+            except OSError:
+                pass
 
 
 def _problem(path: Path, exc: sqlite3.Error) -> CacheProblem:

@@ -44,13 +44,18 @@ _FORMAT = "%(refname:strip=2)%00%(objecttype)%00%(*objectname)%00%(objectname)%0
 
 def list_tags(git: Git, limit: int = 20_000) -> tuple[Tag, ...]:
     """Every tag of the repository, oldest first: a read of the refs alone, no graph walk."""
-    return _parse(git.run("for-each-ref", f"--count={limit}", f"--format={_FORMAT}", "refs/tags",
-                          max_output=64 * 1024 * 1024))
+    return parse_listing(tag_listing(git, limit))
+
+
+def tag_listing(git: Git, limit: int = 20_000) -> bytes:
+    """git's raw listing of every tag (name, type, target, date), for :func:`parse_listing`."""
+    return git.run("for-each-ref", f"--count={limit}", f"--format={_FORMAT}", "refs/tags",
+                   max_output=64 * 1024 * 1024)
 
 
 def read_tags(git: Git, rev: str, limit: int = 20_000) -> tuple[Tag, ...]:
     """Tags whose commit is reachable from ``rev``, oldest first (git walks the graph for it)."""
-    return _parse(git.run("for-each-ref", f"--merged={rev}", f"--count={limit}", f"--format={_FORMAT}",
+    return parse_listing(git.run("for-each-ref", f"--merged={rev}", f"--count={limit}", f"--format={_FORMAT}",
                           "refs/tags", max_output=64 * 1024 * 1024))
 
 
@@ -59,7 +64,8 @@ def merged_tags(tags: tuple[Tag, ...], reached: frozenset[str]) -> tuple[Tag, ..
     return tuple(t for t in tags if t.commit in reached)
 
 
-def _parse(raw: bytes) -> tuple[Tag, ...]:
+def parse_listing(raw: bytes) -> tuple[Tag, ...]:
+    """Tags from a ``for-each-ref`` listing in :data:`_FORMAT`, oldest first."""
     tags = []
     for line in raw.decode("utf-8", "backslashreplace").splitlines():
         parts = line.split("\0")
