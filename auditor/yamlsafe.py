@@ -18,6 +18,7 @@ MAX_BYTES = 1_000_000
 MAX_ALIASES = 500
 MAX_NODES = 200_000
 MAX_DEPTH = 100
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 
 class YamlRejected(ValueError):
@@ -112,6 +113,9 @@ def load_all(text: str) -> list:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or type(exc).__name__
+        # PyYAML quotes what it stumbled on (an alias name, a tag, an escape): the file may hold a
+        # credential there, so the quoted part never reaches the report.
+        problem = _QUOTED.sub("'…'", problem)
         raise YamlRejected(f"invalid YAML{where}: {problem}") from None
     except (RecursionError, MemoryError):
         raise YamlRejected("document too complex") from None

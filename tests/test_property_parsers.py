@@ -761,23 +761,11 @@ CANARY = "sk_live_canary_4242"
 
 
 @pytest.mark.parametrize(("collector", "path", "text"), [
-    pytest.param(collect_manifests, "setup.cfg", f"STRIPE_KEY={CANARY}\n[metadata]\nname = x\n", id="setup.cfg",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "auditor/facts/manifests.py _read_setup_cfg and auditor/facts/tasks.py _tox_ini put str(exc) of "
-                     "configparser's MissingSectionHeaderError/ParsingError in the rejection reason, and configparser "
-                     "quotes the offending line, so a credential line reaches ManifestFacts/TaskFacts.rejected (latent "
-                     "today: no built-in rule renders those two lists, but rules/cicd.py renders ci.rejected the same "
-                     "way and packs may too). Fix: report the exception class and line number only, e.g. "
-                     "f'invalid INI: {type(exc).__name__} at line {getattr(exc, \"lineno\", \"?\")}'."))),
-    pytest.param(collect_tasks, "tox.ini", f"STRIPE_KEY={CANARY}\n[tox]\nenvlist = py3\n", id="tox.ini",
-                 marks=pytest.mark.xfail(strict=True, reason="as setup.cfg: auditor/facts/tasks.py _tox_ini quotes "
-                                                             "configparser's message, which quotes the line")),
-    pytest.param(collect_ci, ".github/workflows/ci.yml", f"on: push\njobs: *{CANARY}\n", id="yaml-alias",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "auditor/yamlsafe.py load_all keeps PyYAML's 'problem' text, which quotes alias names ('found "
-                     "undefined alias ...'), tag handles and unknown escapes; rules/cicd.py then prints the reason "
-                     "in the report. Fix: drop quoted parts of the problem (re.sub(r\"'[^']*'\", \"'…'\", problem)) "
-                     "and keep the line number."))),
+    pytest.param(collect_manifests, "setup.cfg", f"STRIPE_KEY={CANARY}\n[metadata]\nname = x\n", id="setup.cfg"),
+    pytest.param(collect_tasks, "tox.ini", f"STRIPE_KEY={CANARY}\n[tox]\nenvlist = py3\n", id="tox.ini"),
+    pytest.param(collect_ci, ".github/workflows/ci.yml", f"on: push\njobs: *{CANARY}\n", id="yaml-alias"),
+    pytest.param(collect_ci, ".github/workflows/ci.yml", f"on: push\njobs: !{CANARY}!y z\n", id="yaml-tag"),
+    pytest.param(collect_ci, ".github/workflows/ci.yml", f'on: push\njobs: "\\q{CANARY}"\n', id="yaml-escape"),
     pytest.param(collect_manifests, "package.json", '{"a": "' + CANARY + '",}', id="json"),
     pytest.param(collect_manifests, "pyproject.toml", f"a = {CANARY}\n", id="toml"),
     pytest.param(collect_manifests, "pom.xml", f"<project><{CANARY}></project>", id="xml"),

@@ -157,6 +157,14 @@ class ManifestFacts:
 # -- helpers shared with the other fact modules ------------------------------------------
 
 
+def ini_problem(exc: configparser.Error, kind: str = "INI") -> str:
+    """Why an INI file was rejected, and where — never configparser's message, which quotes the line."""
+    line = getattr(exc, "lineno", None)
+    if line is None and getattr(exc, "errors", None):
+        line = exc.errors[0][0]
+    return f"invalid {kind}: {type(exc).__name__}" + (f" at line {line}" if isinstance(line, int) else "")
+
+
 def is_vendored(path: str) -> bool:
     """Whether ``path`` lies under a directory of vendored, installed or built code."""
     return any(part.lower() in SKIP_DIRS for part in path.split("/")[:-1])
@@ -632,7 +640,7 @@ def _read_setup_cfg(r: _Reading) -> bool:
     try:
         parser.read_string(r.text)
     except configparser.Error as exc:
-        raise DocumentRejected(f"invalid INI: {_one_line(str(exc))}") from None
+        raise DocumentRejected(ini_problem(exc)) from None
     if not (parser.has_section("metadata") or parser.has_section("options")):
         return False  # a setup.cfg holding only tool settings (flake8, isort) is no manifest
     if parser.has_section("metadata"):

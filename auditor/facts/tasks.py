@@ -24,6 +24,7 @@ from auditor.facts.manifests import (
     Locator,
     Needle,
     describe_type,
+    ini_problem,
     is_vendored,
     json_key,
     literal,
@@ -467,7 +468,7 @@ def _tox_ini(c: _Collector, path: str, ini: str, text: str) -> None:
     try:
         parser.read_string(ini)
     except configparser.Error as exc:
-        c.reject(path, "invalid tox INI: " + " ".join(str(exc).split())[:200])
+        c.reject(path, ini_problem(exc, "tox INI"))
         return
     loc, headers = Locator(text), Locator(text)  # sections come in file order: read forward
     sections: dict[str, tuple[str, int | None]] = {}  # env -> (commands, line of its section)
