@@ -18,6 +18,8 @@ MAX_BYTES = 1_000_000
 MAX_ALIASES = 500
 MAX_NODES = 200_000
 MAX_DEPTH = 100
+#: PyYAML's own quoted tokens — ':', '-', '<stream end>', '<block mapping start>' — are kept.
+_OWN_TOKEN = re.compile(r"^'(?:[^\w']*|<[a-z ]+>)'$")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 
@@ -114,8 +116,8 @@ def load_all(text: str) -> list:
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or type(exc).__name__
         # PyYAML quotes what it stumbled on (an alias name, a tag, an escape): the file may hold a
-        # credential there, so the quoted part never reaches the report.
-        problem = _QUOTED.sub("'…'", problem)
+        # credential there, so a quoted word never reaches the report.
+        problem = _QUOTED.sub(lambda m: m.group(0) if _OWN_TOKEN.match(m.group(0)) else "'…'", problem)
         raise YamlRejected(f"invalid YAML{where}: {problem}") from None
     except (RecursionError, MemoryError):
         raise YamlRejected("document too complex") from None
