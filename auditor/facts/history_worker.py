@@ -59,7 +59,8 @@ class WorkerUnavailable(Exception):
 
 def read_history_apart(git: Git, rev: str, *, progress=None, **kwargs: Any) -> History:
     """:func:`read_history` in a second process; raise WorkerUnavailable if it cannot run."""
-    if not sys.executable:
+    if not sys.executable or getattr(sys, "frozen", False):
+        # A frozen build's executable is the application, not an interpreter that runs -c.
         raise WorkerUnavailable("no Python interpreter to start")
     env = dict(os.environ)
     # The same auditor, whichever way this process found it (installed, or on sys.path).
