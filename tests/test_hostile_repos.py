@@ -295,3 +295,30 @@ def test_time_budget_skips_what_it_did_not_reach_and_says_so():
     assert findings["REV001"].outcome.value == "skip"
     assert "time budget of 5 s ran out" in findings["REV001"].message
     assert findings["REV002"].outcome.value == "fail"  # CODEOWNERS is judged from the tree alone
+
+
+def test_the_history_worker_never_imports_code_from_the_directory_it_was_started_in(tmp_path):
+    """Run from inside a repository that ships its own ``auditor`` package: the worker must import ours.
+
+    ``python -c`` puts the current directory first on sys.path; the worker runs with ``-P`` in a
+    directory of its own. (The parent here is started with ``-P`` too, as the ``auditor`` console
+    script is: its sys.path starts with the script's folder, not the current directory.)
+    """
+    canary = tmp_path / "pwned"
+    repo = tmp_path / "repo"
+    payload = f"open({str(canary)!r}, 'w').write('imported from the repository')\n".encode()
+    commit_raw(repo, {b"auditor/__init__.py": ("100644", payload), b"auditor/facts/__init__.py": ("100644", payload),
+                      b"README.md": ("100644", b"# r\n")}, b"x\n")
+    # The files are in the work tree too, where an import from the current directory would find them.
+    for rel in ("auditor/__init__.py", "auditor/facts/__init__.py"):
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_bytes(payload)
+    import auditor
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["PYTHONPATH"] = str(Path(auditor.__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, "-P", "-m", "auditor", "audit", ".", "--as-of", "2025-03-01",
+                          "--history-process", "always", "--no-cache", "-q", "-o", str(tmp_path / "r.md")],
+                         cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert not canary.exists()
+    assert (tmp_path / "r.md").read_text().startswith("# ")

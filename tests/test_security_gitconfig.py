@@ -147,7 +147,7 @@ def test_only_hardened_git_is_spawned_no_socket_and_no_read_outside(tmp_path, fm
     if worker == "always":
         # The one process that is not git: this interpreter, running the auditor's own history worker.
         python = [e for e in spawns if e[2][:1] == [sys.executable]]
-        assert [e[2][1:] for e in python] == [["-c", "from auditor.facts.history_worker import main; main()"]]
+        assert [e[2][1:] for e in python] == [["-P", "-c", "from auditor.facts.history_worker import main; main()"]]
         spawns = [e for e in spawns if e not in python]
         child = [__import__("json").loads(line) for line in worker_log.read_text().splitlines()]
         assert any("log" in e[2] for e in child), "the worker should read the history with git"

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 #: thousand commits. Measured on the bench's repositories (docs/performance.md).
 LARGE_BYTES = 24 * 1024 * 1024
 _MAX_PACKS = 10_000
+WORKER_CODE = "from auditor.facts.history_worker import main; main()"
 
 
 def is_large(git_dir: Path) -> bool:
@@ -64,11 +65,14 @@ def read_history_apart(git: Git, rev: str, *, progress=None, **kwargs: Any) -> H
         raise WorkerUnavailable("no Python interpreter to start")
     env = dict(os.environ)
     # The same auditor, whichever way this process found it (installed, or on sys.path).
-    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isabs(p))
     try:
-        worker = subprocess.Popen([sys.executable, "-c", "from auditor.facts.history_worker import main; main()"],
+        # -P and a working directory of our own: ``python -c`` would otherwise put the current
+        # directory first on sys.path, and an audit run from inside a hostile repository would
+        # import that repository's ``auditor`` package.
+        worker = subprocess.Popen([sys.executable, "-P", "-c", WORKER_CODE],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                  env=env, close_fds=True)
+                                  env=env, cwd=git.home, close_fds=True)
     except OSError as exc:
         raise WorkerUnavailable(f"{type(exc).__name__}: {exc}") from None
     try:
