@@ -79,6 +79,8 @@ def main() -> None:
               help="Do not read or write the cache of histories and results ($XDG_CACHE_HOME/auditor or "
                    "~/.cache/auditor).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR", help="Keep the cache in DIR.")
+@click.option("--cache-max-mb", type=click.IntRange(min=0), default=500, show_default=True, metavar="MB",
+              help="Bound the cache file; least recently audited repositories are dropped beyond it.")
 @click.option("--history-process", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True,
               help="Fold the history in a second Python process beside the rules: for large repositories "
@@ -105,7 +107,7 @@ def main() -> None:
 @click.option("--allow-repo-packs", is_flag=True,
               help="Load local rule packs that the audited repository's own configuration declares. "
                    "They are code and run; without this flag they are reported and not loaded.")
-def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, no_cache, cache_dir, history_process, time_budget, select, ignore, fail_under, min_area, baseline,
+def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, no_cache, cache_dir, cache_max_mb, history_process, time_budget, select, ignore, fail_under, min_area, baseline,
               fail_on_regression, exit_zero, timings, demo, quiet, config_file, isolated, allow_repo_packs):
     """Audit the repository at PATH (default: the current directory, or the bundled demo
     outside a repository). PATH may also be a git URL; it is cloned bare into a
@@ -148,7 +150,8 @@ def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, no_cache, cache
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
     options = AuditOptions(rev=rev, max_commits=max_commits, since=since, select=select, ignore=ignore,
                            time_budget=time_budget, use_cache=not no_cache,
-                           cache_dir=Path(cache_dir) if cache_dir else None, history_process=history_process,
+                           cache_dir=Path(cache_dir) if cache_dir else None, cache_max_mb=cache_max_mb,
+                           history_process=history_process,
                            progress=progress.commits, on_phase=progress.phase)
 
     demo_dir = None
@@ -319,6 +322,59 @@ def init_cmd(path: str, force: bool) -> None:
         _fail(EXIT_USAGE, str(exc))
     click.echo(f"auditor: wrote {written}; every line is commented — uncomment what you mean "
                "(rule IDs: `auditor rules list`).", err=True)
+
+
+@main.group("cache")
+def cache_group() -> None:
+    """Show or clear the cache of histories and audit results."""
+
+
+@cache_group.command("info")
+@click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR", help="The cache in DIR.")
+def cache_info(cache_dir: str | None) -> None:
+    """Where the cache is, how large, and which repositories it holds."""
+    from auditor.facts.history_cache import CacheConfig, CacheProblem, Store
+    from auditor.render.escape import terminal
+
+    config = CacheConfig(directory=Path(cache_dir) if cache_dir else None)
+    path = config.path
+    if not path.exists():
+        click.echo(f"{terminal(str(path), 500)}: no cache yet")
+        return
+    try:
+        store = Store.open(config)
+        try:
+            stats, repos = store.stats(), store.repositories()
+        finally:
+            store.close()
+    except CacheProblem as exc:
+        _fail(EXIT_USAGE, str(exc))
+    size = sum(path.with_name(path.name + s).stat().st_size
+               for s in ("", "-wal") if path.with_name(path.name + s).exists())
+    click.echo(f"{terminal(str(path), 500)}: {size / 1048576:.1f} MB, {stats['commits']:,} commits of "
+               f"{len(repos)} repositor{'y' if len(repos) == 1 else 'ies'}, {stats['results']} audit result(s)")
+    for identity, commits, mb in repos:
+        click.echo(f"  {terminal(identity, 300)}  {commits:,} commits, {mb:.1f} MB")
+
+
+@cache_group.command("clear")
+@click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR", help="The cache in DIR.")
+def cache_clear(cache_dir: str | None) -> None:
+    """Delete the cache file; the next audit reads everything from git again."""
+    from auditor.facts.history_cache import CacheConfig
+    from auditor.render.escape import terminal
+
+    path = CacheConfig(directory=Path(cache_dir) if cache_dir else None).path
+    removed = 0
+    for suffix in ("", "-wal", "-shm", ".damaged"):
+        candidate = path.with_name(path.name + suffix)
+        if candidate.is_file() and not candidate.is_symlink():
+            try:
+                candidate.unlink()
+            except OSError as exc:
+                _fail(EXIT_USAGE, f"cannot remove {candidate}: {exc.strerror or exc}")
+            removed += 1
+    click.echo(f"auditor: {'removed' if removed else 'nothing to remove at'} {terminal(str(path), 500)}", err=True)
 
 
 @main.group("rules")

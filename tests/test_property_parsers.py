@@ -575,6 +575,9 @@ def test_file_tree_queries_with_arbitrary_paths(files, queries, limit):
             parts = path.split("/")[:-1]
             for i in range(1, len(parts) + 1):
                 assert tree.is_dir("/".join(parts[:i]))
+                directory = "/".join(parts[:i])
+                assert tree.under(directory) == [p for p in tree.paths
+                                                 if p.startswith(directory.rstrip("/") + "/")]
             fresh = FileTree.from_mapping(files)
             text = fresh.read_text(path, limit)
             if len(data) > limit:
@@ -592,7 +595,8 @@ def test_file_tree_queries_with_arbitrary_paths(files, queries, limit):
             for pattern in (query, query + "*", "*" + query):
                 matched = tree.glob(pattern)
                 assert set(matched) <= set(files) and matched == sorted(matched)
-            assert set(tree.under(query)) <= set(files)
+            prefix = query.rstrip("/") + "/"
+            assert tree.under(query) == [p for p in tree.paths if p.startswith(prefix)]
             assert tree.first(query, *files) in (None, *files)
 
 

@@ -146,3 +146,45 @@ def test_the_cli_repeat_audit_writes_the_same_file(scenario, tmp_path):
                         "--cache-dir", str(tmp_path / "cache"), "--output", str(out)], check=True)
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_cache_info_and_clear(scenario, tmp_path):
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    cache = tmp_path / "cache"
+    runner = CliRunner()
+    empty = runner.invoke(main, ["cache", "info", "--cache-dir", str(cache)])
+    assert empty.exit_code == 0 and "no cache yet" in empty.output
+    path = scenario("mature")
+    done = runner.invoke(main, ["audit", str(path), "-q", "--as-of", as_of_of("mature").date.isoformat(),
+                                "--cache-dir", str(cache), "-o", str(tmp_path / "r.md")])
+    assert done.exit_code == 0, done.output
+    info = runner.invoke(main, ["cache", "info", "--cache-dir", str(cache)])
+    assert info.exit_code == 0
+    assert "1 repository" in info.output and "1 audit result" in info.output
+    assert str(path) in info.output
+    cleared = runner.invoke(main, ["cache", "clear", "--cache-dir", str(cache)])
+    assert cleared.exit_code == 0 and not (cache / FILENAME).exists()
+    assert "no cache yet" in runner.invoke(main, ["cache", "info", "--cache-dir", str(cache)]).output
+
+
+def test_a_zero_cache_bound_keeps_nothing_and_changes_nothing(scenario, tmp_path):
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    path, when = scenario("mature"), as_of_of("mature").date.isoformat()
+    outs = []
+    for n in range(2):
+        out = tmp_path / f"r{n}.md"
+        r = CliRunner().invoke(main, ["audit", str(path), "-q", "--as-of", when, "--cache-dir", str(tmp_path / "c"),
+                                      "--cache-max-mb", "0", "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        outs.append(out.read_text())
+    assert outs[0] == outs[1]
+    con = sqlite3.connect(tmp_path / "c" / FILENAME)
+    assert con.execute("SELECT count(*) FROM results").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM chunks").fetchone()[0] == 0
+    con.close()

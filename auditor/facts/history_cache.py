@@ -410,6 +410,12 @@ class Store:
         self.con.execute("DELETE FROM results WHERE identity IN (SELECT identity FROM ns WHERE id = ?)", (ns,))
         self.con.execute("DELETE FROM ns WHERE id = ?", (ns,))
 
+    def repositories(self) -> list[tuple[str, int, float]]:
+        """(identity, commits, MB) of each repository kept, most recently used first."""
+        rows = self._q("SELECT ns.identity, coalesce(sum(c.n), 0), ns.bytes FROM ns LEFT JOIN chunks c "
+                       "ON c.ns = ns.id GROUP BY ns.id ORDER BY ns.last_used DESC")
+        return [(identity, commits, size / 1048576) for identity, commits, size in rows]
+
     def stats(self) -> dict[str, int]:
         """Counts for tests and diagnostics."""
         q = self._q
