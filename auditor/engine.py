@@ -55,6 +55,13 @@ class AuditOptions:
                                        # "always" or "never" (auditor.facts.history_worker)
 
 
+    def cache_config(self):
+        """Where the cache is and its bound (auditor.facts.history_cache.CacheConfig)."""
+        from auditor.facts.history_cache import CacheConfig
+
+        return CacheConfig(directory=self.cache_dir, max_bytes=max(0, self.cache_max_mb) * 1024 * 1024)
+
+
 def _selected(rule_id: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
     if select and not any(rule_id.startswith(s) for s in select):
         return False
@@ -271,7 +278,6 @@ class _ResultCache:
         if not options.use_cache or not rev:
             return None
         from auditor import result_cache
-        from auditor.facts.history_cache import CacheConfig
         from auditor.facts.refs import parse_listing, tag_listing
 
         try:
@@ -283,8 +289,7 @@ class _ResultCache:
             revision=rev, repository=asdict(repo), tag_refs=listing, shallow=source.shallow_file,
             as_of=as_of.date.isoformat(), rule_classes=rules,
             options={name: getattr(options, name) for name in _FINDING_OPTIONS})
-        return cls(config=CacheConfig(directory=options.cache_dir,
-                                      max_bytes=max(0, options.cache_max_mb) * 1024 * 1024),
+        return cls(config=options.cache_config(),
                    forbidden=[p for p in (source.git_dir, source.work_tree) if p], identity=origin, key=key)
 
     def lookup(self) -> Stored | None:

@@ -25,9 +25,7 @@ def _history(facts: Facts):
     cache = forbidden = origin = None
     source = facts.get("_source") if "_source" in facts else None
     if getattr(opts, "use_cache", False):
-        from auditor.facts.history_cache import CacheConfig
-
-        cache = CacheConfig(directory=opts.cache_dir, max_bytes=max(0, opts.cache_max_mb) * 1024 * 1024)
+        cache = opts.cache_config()
         forbidden = [p for p in (source.git_dir, source.work_tree) if p] if source else []
         origin = facts.get("_origin") if "_origin" in facts else None
     try:
