@@ -195,6 +195,11 @@ def audit_cmd(path, fmt, output, as_of, rev, max_commits, since, no_cache, cache
             import shutil
             shutil.rmtree(demo_dir, ignore_errors=True)
 
+    if not quiet:
+        from auditor.render.escape import terminal
+
+        for note in result.notes:
+            click.echo(f"auditor: note: {terminal(note, 500)}", err=True)
     if previous is not None:
         import dataclasses
         result = dataclasses.replace(result, comparison=compare(result, previous))

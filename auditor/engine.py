@@ -214,12 +214,15 @@ def audit(target: str | Path = ".", *, as_of: AsOf, options: AuditOptions | None
         known: dict[str, Any] = {}
         results = _ResultCache.open(options, source, origin, rev, repo, as_of, rules, git, known)
         stored = results.lookup() if results else None
+        notes: list[str] = []
         if stored is None:
             tree = FileTree.from_git(git, rev) if rev else FileTree(entries={})
             facts = Facts(_git=git, _rev=rev, _options=options, tree=tree, repo=repo, as_of=as_of,
                           declared=dict(options.declared), _source=source, _origin=origin, **known)
             deadline = time.monotonic() + options.time_budget if options.time_budget else None
             findings = evaluate(rules, facts, options, deadline)
+            if facts.known("history") and "history" not in facts.unavailable:
+                notes = list(facts.get("history").notes)
             from auditor.context import build_context
             stored = Stored(findings=tuple(findings), context=build_context(facts),
                             facts_unavailable=sorted(facts.unavailable.items()),
@@ -245,7 +248,7 @@ def audit(target: str | Path = ".", *, as_of: AsOf, options: AuditOptions | None
         return AuditResult(repository=repo, as_of=as_of.date, areas=tuple(areas), maturity=maturity,
                            overall=overall, tool_version=__version__,
                            rules_run=tuple(f.rule_id for f in findings), context=stored.context, method=method,
-                           rule_classes=tuple(rules))
+                           rule_classes=tuple(rules), notes=tuple(notes))
     finally:
         if tree is not None:
             tree.close()

@@ -211,6 +211,9 @@ class AuditResult:
     comparison: Any = None             # auditor.baseline.Comparison when --baseline was given
     # The rule classes that ran, so renderers quote the docs of local packs too (not serialized).
     rule_classes: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    # How the audit went, for stderr (a cache it could not use, a worker that did not start); never
+    # in a report, which must not depend on the state of the cache.
+    notes: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def area(self, area_id: str) -> AreaScore:
         return next(a for a in self.areas if a.area == area_id)

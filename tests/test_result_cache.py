@@ -188,3 +188,24 @@ def test_a_zero_cache_bound_keeps_nothing_and_changes_nothing(scenario, tmp_path
     assert con.execute("SELECT count(*) FROM results").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM chunks").fetchone()[0] == 0
     con.close()
+
+
+def test_a_cache_it_could_not_use_is_a_note_on_stderr_never_in_the_report(scenario, tmp_path):
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    path, when = scenario("mature"), as_of_of("mature").date.isoformat()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / FILENAME).write_bytes(b"this is not a database" * 100)
+    args = ["audit", str(path), "--as-of", when, "--cache-dir", str(cache)]
+    noted = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "a.md")])
+    assert noted.exit_code == 0, noted.output
+    assert "auditor: note: the history cache was not used" in noted.stderr
+    assert (cache / (FILENAME + ".damaged")).exists()
+    quiet = CliRunner().invoke(main, [*args, "-q", "-o", str(tmp_path / "b.md")])
+    assert quiet.exit_code == 0 and "note:" not in quiet.stderr
+    plain = CliRunner().invoke(main, [*args[:-2], "--no-cache", "-q", "-o", str(tmp_path / "c.md")])
+    assert plain.exit_code == 0
+    assert (tmp_path / "a.md").read_text() == (tmp_path / "b.md").read_text() == (tmp_path / "c.md").read_text()
