@@ -62,7 +62,7 @@ def key(*, revision: str, repository: dict[str, Any], tag_refs: bytes, shallow: 
     """The digest of everything the findings of an audit depend on."""
     h = hashlib.sha256()
     parts = {
-        "format": FORMAT, "code": code_fingerprint(tuple(_sources(rule_classes))),
+        "format": FORMAT, "code": code_fingerprint(tuple(sorted(_sources(rule_classes)))),
         "rules": sorted((c.rule_id(), c.pack) for c in rule_classes),
         "revision": revision, "repository": repository, "as_of": as_of, "options": options,
         "tags": hashlib.sha256(tag_refs).hexdigest(), "shallow": hashlib.sha256(shallow).hexdigest(),
